@@ -1,0 +1,14 @@
+// Process exit statuses of the tabvisor CLI (documented in docs/cli.md). A guest that ends through
+// isa-debug-exit gets QEMU's status, (value << 1) | 1 truncated to 8 bits, which is always odd;
+// the statuses the host chooses are listed here.
+export const STATUS_USAGE = 2; //            bad arguments, unreadable or malformed kernel/module
+export const STATUS_TRIPLE_FAULT = 3; //     the CPU shut down (triple fault)
+export const STATUS_MAX_INSTRUCTIONS = 4; // --max-instructions reached
+export const STATUS_HALTED = 5; //           HLT with nothing that can wake the CPU
+export const STATUS_INTERNAL = 70; //        the core is missing or misbehaved (EX_SOFTWARE)
+export const STATUS_USER_QUIT = 130; //      the user pressed Ctrl-A x on a terminal
+
+/** A usage or input error: one line on stderr, then exit STATUS_USAGE. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}

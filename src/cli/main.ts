@@ -1,0 +1,52 @@
+// The tabvisor command: dispatch to one function per verb; every failure becomes one line on
+// stderr and a documented exit status (docs/cli.md).
+import { CoreLoadError } from "../core/core.js";
+import { STATUS_INTERNAL, STATUS_USAGE, UsageError } from "./exit-status.js";
+import { processIo, type CliIo } from "./io.js";
+import { runVerb } from "./run.js";
+import type { Verb } from "./verb.js";
+
+export const VERBS: readonly Verb[] = [runVerb];
+
+function overview(): string {
+  const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;
+  return `usage: tabvisor COMMAND [options]
+
+x86-style (i386) machines headless in Node.
+
+commands:
+${VERBS.map((v) => `  ${v.name.padEnd(width)}${v.summary}`).join("\n")}
+
+'tabvisor COMMAND --help' describes a command. Exit statuses: docs/cli.md.
+`;
+}
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit status. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined) throw new UsageError("missing command (try tabvisor --help)");
+    if (first === "--help" || first === "-h" || first === "help") {
+      const verb = VERBS.find((v) => v.name === rest[0]);
+      io.stdout.write(verb ? verb.help : overview());
+      return 0;
+    }
+    const verb = VERBS.find((v) => v.name === first);
+    if (!verb) {
+      throw new UsageError(first.startsWith("-") ? `unknown option '${first}' (try tabvisor --help)` : `unknown command '${first}' (try tabvisor --help)`);
+    }
+    return await verb.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`tabvisor: ${err.message}\n`);
+      return STATUS_USAGE;
+    }
+    if (err instanceof CoreLoadError) {
+      io.stderr.write(`tabvisor: ${err.message}\n`);
+      return STATUS_INTERNAL;
+    }
+    const e = err as Error;
+    io.stderr.write(`tabvisor: internal error: ${e?.message ?? String(err)}\n`);
+    return STATUS_INTERNAL;
+  }
+}

@@ -1,0 +1,163 @@
+// `tabvisor run`: boot a Multiboot kernel on the bare machine with COM1 on stdin/stdout.
+import { readFileSync } from "node:fs";
+import { loadCoreNode } from "../core/load-node.js";
+import { Machine, type MachineStop } from "../hv/vm.js";
+import { MultibootError, type MultibootModule } from "../hv/multiboot.js";
+import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
+import { HostInput, type CliIo } from "./io.js";
+import {
+  STATUS_HALTED,
+  STATUS_INTERNAL,
+  STATUS_MAX_INSTRUCTIONS,
+  STATUS_TRIPLE_FAULT,
+  STATUS_USER_QUIT,
+  UsageError,
+} from "./exit-status.js";
+import type { Verb } from "./verb.js";
+
+export const DEFAULT_MEM_MIB = 128; // QEMU's default
+export const MIN_MEM_MIB = 2;
+export const MAX_MEM_MIB = 2048;
+/** Instructions per slice between looks at stdin and flushes of stdout. */
+const SLICE = 4_000_000;
+
+const OPTIONS: OptionSpec[] = [
+  { name: "module", value: "FILE[=ARGS]", repeatable: true, help: "load FILE as a Multiboot module; its string is 'FILE ARGS' (repeatable)" },
+  { name: "cmdline", value: "S", help: "kernel command line; the kernel sees 'KERNEL S' as QEMU -append gives it" },
+  { name: "mem", value: "MiB", help: `guest RAM in MiB (${MIN_MEM_MIB}..${MAX_MEM_MIB}, default ${DEFAULT_MEM_MIB})` },
+  { name: "max-instructions", value: "N", help: "stop after N instructions (exit status 4)" },
+  { name: "stats", help: "print one JSON line of run statistics on stderr at exit" },
+  { name: "help", help: "show this help" },
+];
+
+const HELP = `usage: tabvisor run KERNEL [options]
+
+Boot KERNEL (a Multiboot v1 image: ELF32 i386, or flat with the a.out kludge) on the bare
+machine, as qemu-system-i386 -kernel does. COM1 is connected to stdin/stdout as raw bytes; the
+0xE9 debug console goes to stderr. On a terminal, Ctrl-A x quits.
+
+${formatOptions(OPTIONS)}
+
+Exit status: a guest write of v to isa-debug-exit (port 0xF4) exits with (v << 1) | 1, as QEMU;
+2 usage or unloadable kernel, 3 triple fault, 4 --max-instructions reached, 5 CPU halted for good,
+70 internal error, 130 Ctrl-A x. See docs/cli.md.
+`;
+
+function readInput(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.code === "EACCES" ? "permission denied" : e.message;
+    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
+  }
+}
+
+function statusOf(stop: MachineStop): number {
+  switch (stop.reason) {
+    case "debug-exit":
+      return stop.debugExit!.status & 0xff;
+    case "triple-fault":
+      return STATUS_TRIPLE_FAULT;
+    case "max-instructions":
+      return STATUS_MAX_INSTRUCTIONS;
+    case "halted":
+      return STATUS_HALTED;
+    default:
+      return STATUS_INTERNAL;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, OPTIONS, "run");
+  if (args.flags.has("help")) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError("run needs a KERNEL file (see tabvisor run --help)");
+  if (args.positionals.length > 1) throw new UsageError(`run takes one KERNEL, got '${args.positionals.join("' '")}' (see tabvisor run --help)`);
+  const kernelPath = args.positionals[0];
+  const memMiB = args.values.has("mem") ? parseInteger(args.values.get("mem")![0], "mem", MIN_MEM_MIB, MAX_MEM_MIB) : DEFAULT_MEM_MIB;
+  const maxInstructions = args.values.has("max-instructions")
+    ? parseInteger(args.values.get("max-instructions")![0], "max-instructions", 1, Number.MAX_SAFE_INTEGER)
+    : undefined;
+  const cmdline = args.values.get("cmdline")?.[0] ?? "";
+
+  const kernel = readInput(kernelPath, "kernel");
+  const modules: MultibootModule[] = (args.values.get("module") ?? []).map((spec) => {
+    const eq = spec.indexOf("=");
+    const file = eq >= 0 ? spec.slice(0, eq) : spec;
+    if (!file) throw new UsageError(`--module needs a file name, got '${spec}'`);
+    const modArgs = eq >= 0 ? spec.slice(eq + 1) : "";
+    return { data: readInput(file, "module"), cmdline: `${file} ${modArgs}`.trim() };
+  });
+
+  const core = await loadCoreNode();
+  const out: number[] = [];
+  const err: number[] = [];
+  const machine = new Machine({
+    core,
+    ramBytes: memMiB << 20,
+    maxInstructions,
+    onOutput: (source, byte) => {
+      if (source === "com1") out.push(byte);
+      else if (source === "debugcon") err.push(byte);
+    },
+  });
+  try {
+    machine.boot(kernel, { kernelName: kernelPath, cmdline, modules });
+  } catch (e) {
+    if (e instanceof MultibootError) throw new UsageError(`${kernelPath}: ${e.message}`);
+    throw e;
+  }
+
+  const flush = () => {
+    if (out.length) io.stdout.write(Uint8Array.from(out.splice(0)));
+    if (err.length) io.stderr.write(Uint8Array.from(err.splice(0)));
+  };
+  const input = new HostInput(io.stdin, machine);
+  let status: number;
+  let message: string | null = null;
+  let reason: string;
+  try {
+    input.start();
+    for (;;) {
+      const state = machine.runFor(SLICE);
+      flush();
+      if (state === "stopped") break;
+      if (input.quit) break;
+      if (state === "waiting") await input.next();
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+      if (input.quit) break;
+    }
+  } finally {
+    input.close();
+    flush();
+  }
+  const stop = machine.stopped;
+  if (stop) {
+    status = statusOf(stop);
+    reason = stop.reason;
+    if (stop.reason !== "debug-exit") message = stop.message;
+  } else {
+    status = STATUS_USER_QUIT;
+    reason = "user-quit";
+    message = "run ended by Ctrl-A x";
+  }
+  if (message) io.stderr.write(`tabvisor: ${message}\n`);
+  if (args.flags.has("stats")) {
+    const s = machine.stats();
+    io.stderr.write(
+      JSON.stringify({ instructions: s.instructions, seconds: +s.seconds.toFixed(6), mips: +s.mips.toFixed(3), exits: s.exits, status, reason }) + "\n",
+    );
+  }
+  return status;
+}
+
+export const runVerb: Verb = {
+  name: "run",
+  summary: "boot a Multiboot kernel with COM1 on stdin/stdout",
+  help: HELP,
+  run,
+};
