@@ -1,0 +1,161 @@
+/* exec.c — execve: replace the current process's image with a static ELF32 i386 executable
+ * (ELF specification, "Program Loading"), and build the initial stack the way Linux does:
+ *   ESP -> argc, argv[0..argc-1], 0, envp[0..], 0, auxv (AT_PAGESZ, AT_ENTRY), AT_NULL, then the strings. */
+#include "defs.h"
+
+#define ELF_MAGIC 0x464C457Fu   /* "\x7fELF" */
+#define EM_386 3
+#define ET_EXEC 2
+#define PT_LOAD 1
+#define AT_NULL 0
+#define AT_PAGESZ 6
+#define AT_ENTRY 9
+
+struct elf_header {
+    uint32_t magic;
+    uint8_t ident[12];
+    uint16_t type, machine;
+    uint32_t version, entry, phoff, shoff, flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf_phdr {
+    uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
+};
+
+#define STACK_BOTTOM (USER_TOP - USTACK_PAGES * PAGE_SIZE)
+
+/* Copy file bytes [off, off + n) to user address va of pgdir. */
+static int load_segment(uint32_t *pgdir, struct inode *ip, uint32_t va, uint32_t off, uint32_t n)
+{
+    char *buf = kalloc_page();
+    if (!buf)
+        return -ENOMEM;
+    int r = 0;
+    while (n > 0 && r == 0) {
+        uint32_t k = n < PAGE_SIZE ? n : PAGE_SIZE;
+        if (vfs_read(ip, buf, off, k) != (int)k)
+            r = -ENOEXEC;
+        else if (copyout(pgdir, va, buf, k) < 0)
+            r = -EFAULT;
+        va += k, off += k, n -= k;
+    }
+    kfree_page(buf);
+    return r;
+}
+
+/* Build argc/argv/envp/auxv below USER_TOP; returns the new ESP or 0. */
+static uint32_t build_stack(uint32_t *pgdir, char *const argv[], int argc, char *const envp[], int envc, uint32_t entry)
+{
+    uint32_t sp = USER_TOP;
+    uint32_t uargv[MAXARG + 1], uenvp[MAXARG + 1];
+    for (int i = envc - 1; i >= 0; i--) {
+        uint32_t len = strlen(envp[i]) + 1;
+        sp -= len;
+        if (copyout(pgdir, sp, envp[i], len) < 0)
+            return 0;
+        uenvp[i] = sp;
+    }
+    for (int i = argc - 1; i >= 0; i--) {
+        uint32_t len = strlen(argv[i]) + 1;
+        sp -= len;
+        if (copyout(pgdir, sp, argv[i], len) < 0)
+            return 0;
+        uargv[i] = sp;
+    }
+    uenvp[envc] = 0;
+    uargv[argc] = 0;
+    uint32_t auxv[] = { AT_PAGESZ, PAGE_SIZE, AT_ENTRY, entry, AT_NULL, 0 };
+    uint32_t words = 1 + (argc + 1) + (envc + 1) + sizeof auxv / 4;
+    sp = (sp - words * 4) & ~15u;
+    uint32_t p = sp;
+    uint32_t a = (uint32_t)argc;
+    if (copyout(pgdir, p, &a, 4) < 0 ||
+        copyout(pgdir, p + 4, uargv, (argc + 1) * 4) < 0 ||
+        copyout(pgdir, p + 4 + (argc + 1) * 4, uenvp, (envc + 1) * 4) < 0 ||
+        copyout(pgdir, p + 4 + (argc + envc + 2) * 4, auxv, sizeof auxv) < 0)
+        return 0;
+    return sp;
+}
+
+int exec(const char *path, char *const argv[], int argc, char *const envp[], int envc)
+{
+    int err;
+    struct inode *ip = namei(path, &err);
+    if (!ip)
+        return err;
+    if (ip->type != I_FILE) {
+        iput(ip);
+        return -EACCES;
+    }
+
+    struct elf_header eh;
+    uint32_t *pgdir = 0;
+    uint32_t image_end = USER_BASE;
+    err = -ENOEXEC;
+    if (vfs_read(ip, (char *)&eh, 0, sizeof eh) != sizeof eh || eh.magic != ELF_MAGIC ||
+        eh.ident[0] != 1 /* ELFCLASS32 */ || eh.type != ET_EXEC || eh.machine != EM_386)
+        goto bad;
+    err = -ENOMEM;
+    if (!(pgdir = pgdir_new()))
+        goto bad;
+    for (int i = 0; i < eh.phnum; i++) {
+        struct elf_phdr ph;
+        err = -ENOEXEC;
+        if (vfs_read(ip, (char *)&ph, eh.phoff + i * sizeof ph, sizeof ph) != sizeof ph)
+            goto bad;
+        if (ph.type != PT_LOAD)
+            continue;
+        if (ph.memsz < ph.filesz || ph.vaddr < USER_BASE || ph.vaddr + ph.memsz < ph.vaddr ||
+            ph.vaddr + ph.memsz > STACK_BOTTOM - PAGE_SIZE)
+            goto bad;
+        if ((err = uvm_alloc(pgdir, ph.vaddr, ph.vaddr + ph.memsz)) < 0)
+            goto bad;
+        if ((err = load_segment(pgdir, ip, ph.vaddr, ph.offset, ph.filesz)) < 0)
+            goto bad;
+        if (ph.vaddr + ph.memsz > image_end)
+            image_end = ph.vaddr + ph.memsz;
+    }
+    err = -ENOMEM;
+    if (uvm_alloc(pgdir, STACK_BOTTOM, USER_TOP) < 0)
+        goto bad;
+    uint32_t sp = build_stack(pgdir, argv, argc, envp, envc, eh.entry);
+    if (!sp)
+        goto bad;
+    iput(ip);
+
+    /* Point of no return: commit the new image. */
+    const char *last = path;
+    for (const char *s = path; *s; s++)
+        if (*s == '/' && s[1])
+            last = s + 1;
+    strlcpy(current->name, last, sizeof current->name);
+    uint32_t *old = current->pgdir;
+    current->pgdir = pgdir;
+    current->brk = current->brk_base = PGROUNDUP(image_end);
+    struct trapframe *tf = current->tf;
+    memset(tf, 0, sizeof *tf);
+    tf->cs = SEL_UCODE;
+    tf->ds = tf->es = tf->fs = tf->gs = tf->ss = SEL_UDATA;
+    tf->eflags = EFLAGS_IF;
+    tf->eip = eh.entry;
+    tf->esp = sp;
+    for (int fd = 0; fd < NOFILE; fd++) {
+        if ((current->cloexec & (1u << fd)) && current->ofile[fd]) {
+            file_close(current->ofile[fd]);
+            current->ofile[fd] = 0;
+        }
+    }
+    current->cloexec = 0;
+    signal_reset_on_exec(current);
+    vm_switch(current);
+    if (old)
+        pgdir_free(old);
+    return 0;
+
+bad:
+    if (pgdir)
+        pgdir_free(pgdir);
+    iput(ip);
+    return err;
+}

@@ -1,0 +1,116 @@
+/* kalloc.c — physical memory: a free list of 4 KiB pages, and kmalloc, a power-of-two
+ * bucket allocator (16 .. 2048 bytes) carved from pages, for small kernel objects. */
+#include "defs.h"
+
+struct run {
+    struct run *next;
+};
+
+static struct run *free_pages;
+static uint32_t nfree;
+
+void kfree_page(void *page)
+{
+    struct run *r = page;
+    if ((uint32_t)page % PAGE_SIZE)
+        panic("kfree_page %p", page);
+    r->next = free_pages;
+    free_pages = r;
+    nfree++;
+}
+
+void *kalloc_page(void)
+{
+    struct run *r = free_pages;
+    if (!r)
+        return 0;
+    free_pages = r->next;
+    nfree--;
+    memset(r, 0, PAGE_SIZE);
+    return r;
+}
+
+uint32_t kfree_pages(void)
+{
+    return nfree;
+}
+
+static int in_module(uint32_t pa, const struct multiboot_module *mods, int nmods)
+{
+    for (int i = 0; i < nmods; i++)
+        if (pa + PAGE_SIZE > mods[i].mod_start && pa < mods[i].mod_end)
+            return 1;
+    return 0;
+}
+
+/* Free every page in [start, end) that holds no Multiboot module (initrd.c frees those later).
+ * Pages are pushed from high to low so allocation starts at low addresses. */
+void kinit(uint32_t start, uint32_t end, const struct multiboot_module *mods, int nmods)
+{
+    start = PGROUNDUP(start);
+    end = PGROUNDDOWN(end);
+    for (uint32_t pa = end; pa > start;) {
+        pa -= PAGE_SIZE;
+        if (!in_module(pa, mods, nmods))
+            kfree_page((void *)pa);
+    }
+}
+
+/* ---- kmalloc: bucket b holds blocks of 16 << b bytes; a block's first 16 bytes are its header ---- */
+
+#define NBUCKET 8                 /* 16 .. 2048 */
+
+struct block {
+    struct block *next;           /* free list link (when free) */
+    uint32_t bucket;
+    uint32_t pad[2];
+};
+
+static struct block *buckets[NBUCKET];
+
+void *kmalloc(size_t n)
+{
+    n += sizeof(struct block);
+    int b = 0;
+    while ((16u << b) < n)
+        b++;
+    if (b > NBUCKET - 1 + 1)
+        panic("kmalloc: %u bytes is too large", (uint32_t)n);
+    if (b == NBUCKET) {            /* a whole page (kmalloc of up to 4080 bytes) */
+        struct block *blk = kalloc_page();
+        if (!blk)
+            return 0;
+        blk->bucket = NBUCKET;
+        return blk + 1;
+    }
+    if (!buckets[b]) {
+        char *page = kalloc_page();
+        if (!page)
+            return 0;
+        for (uint32_t off = 0; off + (16u << b) <= PAGE_SIZE; off += 16u << b) {
+            struct block *blk = (struct block *)(page + off);
+            blk->bucket = b;
+            blk->next = buckets[b];
+            buckets[b] = blk;
+        }
+    }
+    struct block *blk = buckets[b];
+    buckets[b] = blk->next;
+    memset(blk + 1, 0, (16u << b) - sizeof *blk);
+    return blk + 1;
+}
+
+void kfree(void *p)
+{
+    if (!p)
+        return;
+    struct block *blk = (struct block *)p - 1;
+    if (blk->bucket == NBUCKET) {
+        kfree_page(blk);
+        return;
+    }
+    if (blk->bucket > NBUCKET)
+        panic("kfree: bad block %p", p);
+    blk->next = buckets[blk->bucket];
+    buckets[blk->bucket] = blk;
+}

@@ -1,0 +1,77 @@
+/* main.c — boot: from the Multiboot entry to the first process.
+ * Order: console, descriptor tables, paging, page allocator, interrupt controllers and timer,
+ * the root file system from the module, devices and /proc, console input, then process 1. */
+#include "defs.h"
+
+#define MAX_MODS 8
+
+extern char _end[];
+
+void machine_off(int code)
+{
+    debug_exit((uint8_t)code);
+}
+
+void panic(const char *fmt, ...)
+{
+    char buf[160];
+    va_list ap;
+    cli();
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    kprintf("unix: panic: %s\n", buf);
+    machine_off(0x7F);
+}
+
+void kmain(uint32_t magic, struct multiboot_info *mbi)
+{
+    struct multiboot_module mods[MAX_MODS];
+    char cmdlines[MAX_MODS][64];
+    int nmods = 0;
+
+    console_init();
+    kprintf("unix: booting\n");
+    if (magic != MULTIBOOT_BOOTLOADER_MAGIC || !(mbi->flags & MULTIBOOT_INFO_MEMORY))
+        panic("not booted by a Multiboot loader with memory information");
+    if (mbi->flags & MULTIBOOT_INFO_MODS) {
+        struct multiboot_module *m = (struct multiboot_module *)mbi->mods_addr;
+        for (uint32_t i = 0; i < mbi->mods_count && nmods < MAX_MODS; i++) {
+            mods[nmods] = m[i];
+            strlcpy(cmdlines[nmods], m[i].cmdline ? (const char *)m[i].cmdline : "", sizeof cmdlines[0]);
+            nmods++;
+        }
+    }
+    uint32_t mem_end = (mbi->mem_upper + 1024) * 1024;
+    if (mem_end > PHYS_MAX)
+        mem_end = PHYS_MAX;
+
+    desc_init();
+    kvm_init(mem_end);
+    kinit((uint32_t)_end, mem_end, mods, nmods);
+    kprintf("unix: %u KiB of memory, %u KiB free\n", mem_end / 1024, kfree_pages() * 4);
+    pic_init();
+    timer_init();
+
+    vfs_init();
+    int root = -1;
+    for (int i = 0; i < nmods; i++)
+        if (root < 0 || strncmp(cmdlines[i], "root", 4) == 0)
+            root = i;
+    if (root < 0)
+        panic("no root-tree module (boot with the unix-root.img module)");
+    if (mods[root].mod_end > mem_end)
+        panic("the root-tree module lies above %u KiB", mem_end / 1024);
+    int n = initrd_unpack((const uint8_t *)mods[root].mod_start, mods[root].mod_end - mods[root].mod_start);
+    if (n < 0)
+        panic("the root-tree module is not a cpio (newc) archive");
+    for (int i = 0; i < nmods; i++)         /* module memory is ordinary memory from now on */
+        for (uint32_t pa = PGROUNDUP(mods[i].mod_start); pa + PAGE_SIZE <= mods[i].mod_end; pa += PAGE_SIZE)
+            if (pa >= (uint32_t)_end && pa + PAGE_SIZE <= mem_end)
+                kfree_page((void *)pa);
+    kprintf("unix: root tree: %d entries from module '%s'\n", n, cmdlines[root]);
+    vfs_init_special();
+    console_enable_input();
+    user_init();
+    scheduler();
+}

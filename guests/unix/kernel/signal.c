@@ -1,0 +1,181 @@
+/* signal.c — POSIX-style signals: sending, default actions, user handlers and their return.
+ *
+ * A handler runs on the user stack with this frame at its ESP (our own layout; only the
+ * system call numbers and struct k_sigaction are Linux's):
+ *     return address = sa_restorer (libc: mov $173, %eax; int $0x80)
+ *     signal number, 0, 0            (the handler's arguments)
+ *     the interrupted user registers and the old blocked mask
+ * rt_sigreturn finds the frame 4 bytes below its ESP and restores from it. */
+#include "defs.h"
+
+struct sigframe {
+    uint32_t ret;
+    int32_t sig;
+    uint32_t info, uc;
+    struct trapframe saved;
+    uint32_t saved_blocked;
+};
+
+#define SIGBIT(s) (1u << (s))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+/* Signals whose default action is to do nothing; all others (that we know) terminate. */
+static int default_ignores(int sig)
+{
+    return sig == SIGCHLD || sig == SIGCONT || sig == SIGSTOP || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
+}
+
+int signal_send(struct proc *p, int sig)
+{
+    if (!p || sig <= 0 || sig >= NSIG)
+        return -EINVAL;
+    uint32_t h = p->sigact[sig].handler;
+    if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignores(sig))))
+        return 0;
+    p->sig_pending |= SIGBIT(sig);
+    if (p->state == SLEEPING && signal_interrupted(p))
+        p->state = RUNNABLE;          /* every sleep is interruptible */
+    return 0;
+}
+
+/* kill(2) addressing: pid > 0 one process, 0 our group, -1 everyone but init and us, < -1 a group. */
+int signal_kill(int pid, int sig)
+{
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    int found = 0;
+    for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+        if (p->state == UNUSED || p->state == EMBRYO || p->state == ZOMBIE)
+            continue;
+        int match;
+        if (pid > 0)
+            match = p->pid == pid;
+        else if (pid == 0)
+            match = current && p->pgid == current->pgid;
+        else if (pid == -1)
+            match = p->pid != 1 && p != current;
+        else
+            match = p->pgid == -pid;
+        if (!match)
+            continue;
+        found = 1;
+        if (sig)
+            signal_send(p, sig);
+    }
+    return found ? 0 : -ESRCH;
+}
+
+/* Would a sleep of p be cut short by a signal? */
+int signal_interrupted(struct proc *p)
+{
+    return (p->sig_pending & (~p->sig_blocked | UNBLOCKABLE)) != 0;
+}
+
+void signal_reset_on_exec(struct proc *p)
+{
+    for (int s = 1; s < NSIG; s++)
+        if (p->sigact[s].handler != SIG_IGN)
+            memset(&p->sigact[s], 0, sizeof p->sigact[s]);
+}
+
+static void push_handler(struct trapframe *tf, int sig)
+{
+    struct k_sigaction *sa = &current->sigact[sig];
+    struct sigframe f;
+    memset(&f, 0, sizeof f);
+    f.ret = sa->restorer;
+    f.sig = sig;
+    f.saved = *tf;
+    f.saved_blocked = current->sig_blocked;
+    uint32_t sp = ((tf->esp - sizeof f) & ~15u) - 4;  /* handler sees (ESP + 4) 16-byte aligned */
+    if (!(sa->flags & SA_RESTORER) || copyout(current->pgdir, sp, &f, sizeof f) < 0)
+        proc_exit(W_EXITCODE(0, SIGSEGV));
+    current->sig_blocked |= sa->mask[0];
+    if (!(sa->flags & SA_NODEFER))
+        current->sig_blocked |= SIGBIT(sig);
+    if (sa->flags & SA_RESETHAND)
+        memset(sa, 0, sizeof *sa);
+    tf->esp = sp;
+}
+
+/* On the way back to user mode: act on the lowest pending, unblocked signal. */
+void signal_deliver(struct trapframe *tf)
+{
+    while (current->sig_pending & (~current->sig_blocked | UNBLOCKABLE)) {
+        int sig = 1;
+        while (!(current->sig_pending & (~current->sig_blocked | UNBLOCKABLE) & SIGBIT(sig)))
+            sig++;
+        current->sig_pending &= ~SIGBIT(sig);
+        uint32_t h = current->sigact[sig].handler;
+        if (sig == SIGKILL || h == SIG_DFL) {
+            if (sig == SIGKILL || !default_ignores(sig))
+                proc_exit(W_EXITCODE(0, sig));
+            continue;
+        }
+        if (h == SIG_IGN)
+            continue;
+        uint32_t handler = h;
+        push_handler(tf, sig);
+        tf->eip = handler;
+        return;                               /* one handler frame per return to user */
+    }
+}
+
+int sys_rt_sigaction(uint32_t sig, uint32_t act, uint32_t oact, uint32_t size)
+{
+    if (sig == 0 || sig >= NSIG || size != 8)
+        return -EINVAL;
+    if (oact && copyout(current->pgdir, oact, &current->sigact[sig], sizeof(struct k_sigaction)) < 0)
+        return -EFAULT;
+    if (act) {
+        struct k_sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP)
+            return -EINVAL;
+        if (copyin(current->pgdir, &sa, act, sizeof sa) < 0)
+            return -EFAULT;
+        current->sigact[sig] = sa;
+        if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && default_ignores(sig)))
+            current->sig_pending &= ~SIGBIT(sig);
+    }
+    return 0;
+}
+
+int sys_rt_sigprocmask(uint32_t how, uint32_t set, uint32_t oset, uint32_t size)
+{
+    uint32_t mask[2] = { current->sig_blocked, 0 };
+    if (size != 8)
+        return -EINVAL;
+    if (oset && copyout(current->pgdir, oset, mask, 8) < 0)
+        return -EFAULT;
+    if (set) {
+        if (copyin(current->pgdir, mask, set, 8) < 0)
+            return -EFAULT;
+        if (how == SIG_BLOCK)
+            current->sig_blocked |= mask[0];
+        else if (how == SIG_UNBLOCK)
+            current->sig_blocked &= ~mask[0];
+        else if (how == SIG_SETMASK)
+            current->sig_blocked = mask[0];
+        else
+            return -EINVAL;
+        current->sig_blocked &= ~UNBLOCKABLE;
+    }
+    return 0;
+}
+
+int sys_rt_sigreturn(void)
+{
+    struct trapframe *tf = current->tf;
+    struct sigframe f;
+    if (copyin(current->pgdir, &f, tf->esp - 4, sizeof f) < 0)
+        proc_exit(W_EXITCODE(0, SIGSEGV));
+    /* Take the saved registers back, but never a kernel selector or privileged EFLAGS bits. */
+    uint32_t eflags = (tf->eflags & ~0xDD5u) | (f.saved.eflags & 0xDD5u);  /* CF PF AF ZF SF TF DF OF */
+    *tf = f.saved;
+    tf->cs = SEL_UCODE;
+    tf->ss = tf->ds = tf->es = SEL_UDATA;
+    tf->fs = tf->gs = SEL_UDATA;
+    tf->eflags = eflags | EFLAGS_IF;
+    current->sig_blocked = f.saved_blocked & ~UNBLOCKABLE;
+    return (int)tf->eax;
+}

@@ -1,0 +1,195 @@
+/* sysproc.c — the process system calls: fork, execve, exit, wait, kill, process groups,
+ * brk, sleeping, clocks and reboot. */
+#include "defs.h"
+
+int sys_fork(void)
+{
+    return proc_fork();
+}
+
+int sys_exit(uint32_t status)
+{
+    proc_exit(W_EXITCODE(status, 0));
+}
+
+/* Copy a user argv/envp vector into kernel storage: strings packed into buf. */
+static int fetch_vector(uint32_t uva, char **vec, char *buf, int *used)
+{
+    int n = 0;
+    if (!uva) {
+        vec[0] = 0;
+        return 0;
+    }
+    for (;; n++) {
+        uint32_t p;
+        if (n == MAXARG)
+            return -E2BIG;
+        if (copyin(current->pgdir, &p, uva + 4 * n, 4) < 0)
+            return -EFAULT;
+        if (!p)
+            break;
+        int len = copyinstr(current->pgdir, buf + *used, p, MAXARGLEN - *used);
+        if (len < 0)
+            return len == -ENAMETOOLONG ? -E2BIG : len;
+        vec[n] = buf + *used;
+        *used += len + 1;
+    }
+    vec[n] = 0;
+    return n;
+}
+
+int sys_execve(uint32_t upath, uint32_t uargv, uint32_t uenvp)
+{
+    char path[PATH_MAX];
+    char *argv[MAXARG + 1], *envp[MAXARG + 1];
+    char *strings = kalloc_page();             /* MAXARGLEN <= PAGE_SIZE */
+    int used = 0, r;
+    if (!strings)
+        return -ENOMEM;
+    r = copyinstr(current->pgdir, path, upath, sizeof path);
+    int argc = r < 0 ? r : fetch_vector(uargv, argv, strings, &used);
+    int envc = argc < 0 ? argc : fetch_vector(uenvp, envp, strings, &used);
+    if (envc < 0) {
+        kfree_page(strings);
+        return envc;
+    }
+    r = exec(path, argv, argc, envp, envc);
+    kfree_page(strings);
+    return r;                                  /* on success: argc, already in the new frame */
+}
+
+int sys_wait4(uint32_t pid, uint32_t status, uint32_t options, uint32_t rusage)
+{
+    if (rusage) {
+        static const char zero[72];           /* struct rusage: all zero, we do not account */
+        if (copyout(current->pgdir, rusage, zero, sizeof zero) < 0)
+            return -EFAULT;
+    }
+    return proc_wait((int)pid, status, (int)options);
+}
+
+int sys_waitpid(uint32_t pid, uint32_t status, uint32_t options)
+{
+    return proc_wait((int)pid, status, (int)options);
+}
+
+int sys_kill(uint32_t pid, uint32_t sig)
+{
+    return signal_kill((int)pid, (int)sig);
+}
+
+int sys_getpid(void)
+{
+    return current->pid;
+}
+
+int sys_getppid(void)
+{
+    return current->parent ? current->parent->pid : 0;
+}
+
+int sys_setpgid(uint32_t pid, uint32_t pgid)
+{
+    struct proc *p = pid ? proc_find((int)pid) : current;
+    if (!p || (p != current && p->parent != current))
+        return -ESRCH;
+    if ((int)pgid < 0)
+        return -EINVAL;
+    p->pgid = pgid ? (int)pgid : p->pid;
+    return 0;
+}
+
+int sys_getpgid(uint32_t pid)
+{
+    struct proc *p = pid ? proc_find((int)pid) : current;
+    return p ? p->pgid : -ESRCH;
+}
+
+int sys_getpgrp(void)
+{
+    return current->pgid;
+}
+
+/* brk(0) reports the break; growing maps zeroed pages, shrinking frees them. */
+int sys_brk(uint32_t addr)
+{
+    uint32_t old = current->brk;
+    if (addr < current->brk_base || addr >= USER_TOP - USTACK_PAGES * PAGE_SIZE - PAGE_SIZE)
+        return (int)old;
+    if (addr > old) {
+        if (uvm_alloc(current->pgdir, PGROUNDUP(old), PGROUNDUP(addr)) < 0) {
+            uvm_dealloc(current->pgdir, PGROUNDUP(old), PGROUNDUP(addr));
+            return (int)old;
+        }
+    } else {
+        uvm_dealloc(current->pgdir, PGROUNDUP(addr), PGROUNDUP(old));
+    }
+    current->brk = addr;
+    return (int)addr;
+}
+
+/* Sleep on the tick counter until the deadline; a signal ends it early with -EINTR. */
+static int sleep_ticks(uint32_t n)
+{
+    current->wake_tick = ticks + n;
+    while ((int32_t)(ticks - current->wake_tick) < 0) {
+        if (signal_interrupted(current))
+            return -EINTR;
+        sleep_on((void *)&ticks);
+    }
+    return 0;
+}
+
+int sys_nanosleep(uint32_t ureq, uint32_t urem)
+{
+    struct timespec ts;
+    if (copyin(current->pgdir, &ts, ureq, sizeof ts) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+        return -EINVAL;
+    uint32_t n = (uint32_t)ts.tv_sec * HZ + ((uint32_t)ts.tv_nsec + 1000000000 / HZ - 1) / (1000000000 / HZ);
+    uint32_t start = ticks;
+    int r = sleep_ticks(n);
+    if (r < 0 && urem) {
+        uint32_t left = n - (ticks - start);
+        struct timespec rem = { (int32_t)(left / HZ), (int32_t)(left % HZ * (1000000000 / HZ)) };
+        copyout(current->pgdir, urem, &rem, sizeof rem);
+    }
+    return r;
+}
+
+int sys_pause(void)
+{
+    while (!signal_interrupted(current))
+        sleep_on(current + 1);                /* a channel nobody wakes */
+    return -EINTR;
+}
+
+/* Time since boot: this machine has no battery clock we trust, so the epoch is boot. */
+int sys_time(uint32_t t)
+{
+    int32_t now = (int32_t)(ticks / HZ);
+    if (t && copyout(current->pgdir, t, &now, 4) < 0)
+        return -EFAULT;
+    return now;
+}
+
+int sys_clock_gettime(uint32_t clk, uint32_t uts)
+{
+    if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+        return -EINVAL;
+    uint32_t t = ticks;
+    struct timespec ts = { (int32_t)(t / HZ), (int32_t)(t % HZ * (1000000000 / HZ)) };
+    return copyout(current->pgdir, uts, &ts, sizeof ts) < 0 ? -EFAULT : 0;
+}
+
+int sys_reboot(uint32_t m1, uint32_t m2, uint32_t cmd)
+{
+    if (m1 != LINUX_REBOOT_MAGIC1 || m2 != LINUX_REBOOT_MAGIC2)
+        return -EINVAL;
+    if (current->pid != 1 && cmd != LINUX_REBOOT_CMD_POWER_OFF && cmd != LINUX_REBOOT_CMD_HALT &&
+        cmd != LINUX_REBOOT_CMD_RESTART)
+        return -EINVAL;
+    kprintf("unix: power off\n");
+    machine_off(0);
+}

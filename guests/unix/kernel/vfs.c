@@ -1,0 +1,186 @@
+/* vfs.c — the file-system switch: inode lifetimes, dispatch to ramfs or procfs by inode->fs,
+ * and mounts (a directory's `mounted` root replaces it during lookup, see namei.c).
+ * A mount namespace will later own its own mount table and root; today there is one. */
+#include "defs.h"
+
+struct inode *root_inode;
+static uint32_t next_ino = 1;
+
+struct inode *inode_alloc(enum fstype fs, enum itype type, uint32_t mode)
+{
+    struct inode *ip = kmalloc(sizeof *ip);
+    if (!ip)
+        return 0;
+    ip->fs = fs;
+    ip->type = type;
+    ip->mode = mode;
+    ip->ino = next_ino++;
+    ip->ref = 1;
+    return ip;
+}
+
+struct inode *iget(struct inode *ip)
+{
+    ip->ref++;
+    return ip;
+}
+
+/* Drop a reference; an inode no directory names any more is freed with its last reference. */
+void iput(struct inode *ip)
+{
+    if (!ip)
+        return;
+    if (--ip->ref > 0 || ip->nlink > 0)
+        return;
+    if (ip->fs == FS_RAMFS)
+        ramfs_free(ip);
+    else
+        kfree(ip);
+}
+
+struct inode *vfs_lookup(struct inode *dir, const char *name)
+{
+    if (dir->type != I_DIR)
+        return 0;
+    return dir->fs == FS_PROCFS ? procfs_lookup(dir, name) : ramfs_lookup(dir, name);
+}
+
+int vfs_create(struct inode *dir, const char *name, enum itype type, uint32_t mode, struct inode **out)
+{
+    if (dir->type != I_DIR)
+        return -ENOTDIR;
+    if (dir->fs != FS_RAMFS)
+        return -EROFS;
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        return -EEXIST;
+    struct inode *old = vfs_lookup(dir, name);
+    if (old) {
+        iput(old);
+        return -EEXIST;
+    }
+    struct inode *ip = inode_alloc(FS_RAMFS, type, mode);
+    if (!ip)
+        return -ENOMEM;
+    if (type == I_DIR)
+        ip->parent = dir;
+    int err = ramfs_link(dir, name, ip);
+    if (err) {
+        kfree(ip);
+        return err;
+    }
+    *out = ip;
+    return 0;
+}
+
+int vfs_unlink(struct inode *dir, const char *name, int want_dir)
+{
+    if (dir->fs != FS_RAMFS)
+        return -EROFS;
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        return -EINVAL;
+    struct inode *ip = vfs_lookup(dir, name);
+    if (!ip)
+        return -ENOENT;
+    int err = 0;
+    if (want_dir && ip->type != I_DIR)
+        err = -ENOTDIR;
+    else if (!want_dir && ip->type == I_DIR)
+        err = -EISDIR;
+    else if (ip->type == I_DIR && ip->children)
+        err = -ENOTEMPTY;
+    else if (ip->mounted || ip == current->cwd)
+        err = -EBUSY;
+    iput(ip);
+    return err ? err : ramfs_unlink(dir, name, want_dir);
+}
+
+int vfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n)
+{
+    if (ip->type == I_DIR)
+        return -EISDIR;
+    return ip->fs == FS_PROCFS ? procfs_read(ip, dst, off, n) : ramfs_read(ip, dst, off, n);
+}
+
+int vfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
+{
+    if (ip->fs != FS_RAMFS)
+        return -EACCES;
+    return ramfs_write(ip, src, off, n);
+}
+
+int vfs_truncate(struct inode *ip)
+{
+    if (ip->fs != FS_RAMFS)
+        return -EACCES;
+    ramfs_truncate(ip);
+    return 0;
+}
+
+/* The index-th entry of dir (not counting "." and ".."): its name and a new reference. */
+int vfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip)
+{
+    return dir->fs == FS_PROCFS ? procfs_readdir(dir, index, name, ip) : ramfs_readdir(dir, index, name, ip);
+}
+
+void vfs_stat(struct inode *ip, struct stat64 *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = ip->fs == FS_PROCFS ? 2 : 1;
+    st->st_ino = st->__st_ino = ip->ino;
+    st->st_mode = ip->mode | (ip->type == I_DIR ? S_IFDIR : ip->type == I_CHR ? S_IFCHR : S_IFREG);
+    st->st_nlink = ip->nlink ? ip->nlink : 1;
+    st->st_rdev = ip->type == I_CHR ? (uint64_t)ip->major << 8 : 0;
+    st->st_size = ip->size;
+    st->st_blksize = PAGE_SIZE;
+    st->st_blocks = (ip->size + 511) / 512;
+}
+
+int vfs_mount(struct inode *dir, struct inode *root)
+{
+    if (dir->type != I_DIR)
+        return -ENOTDIR;
+    if (dir->mounted)
+        return -EBUSY;
+    dir->mounted = iget(root);
+    root->covered = iget(dir);
+    root->parent = dir->parent;
+    return 0;
+}
+
+/* An empty ramfs root; initrd.c fills it, then vfs_init_special() adds /dev and /proc. */
+void vfs_init(void)
+{
+    root_inode = ramfs_new_root();
+}
+
+static struct inode *ensure_dir(struct inode *dir, const char *name)
+{
+    struct inode *ip = vfs_lookup(dir, name);
+    if (!ip && vfs_create(dir, name, I_DIR, 0755, &ip) < 0)
+        panic("vfs: cannot create /%s", name);
+    return ip;
+}
+
+void vfs_init_special(void)
+{
+    struct inode *dev = ensure_dir(root_inode, "dev");
+    static const struct { const char *name; int major; } devices[] = {
+        { "console", DEV_CONSOLE }, { "tty", DEV_CONSOLE }, { "null", DEV_NULL },
+    };
+    for (unsigned i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+        struct inode *ip = vfs_lookup(dev, devices[i].name);
+        if (!ip && vfs_create(dev, devices[i].name, I_CHR, 0666, &ip) < 0)
+            panic("vfs: cannot create /dev/%s", devices[i].name);
+        ip->type = I_CHR;
+        ip->major = devices[i].major;
+        iput(ip);
+    }
+    iput(dev);
+    struct inode *proc = ensure_dir(root_inode, "proc");
+    struct inode *proot = procfs_new_root();
+    vfs_mount(proc, proot);
+    iput(proot);
+    iput(proc);
+    struct inode *tmp = ensure_dir(root_inode, "tmp");
+    iput(tmp);
+}

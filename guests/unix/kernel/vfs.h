@@ -1,0 +1,56 @@
+/* vfs.h — inodes, open files and the mount table: the names every file system hangs on.
+ * An inode belongs to one file system (ramfs or procfs); vfs.c dispatches on inode->fs. */
+#ifndef UNIX_VFS_H
+#define UNIX_VFS_H
+
+#include <stdint.h>
+#include "param.h"
+
+enum fstype { FS_RAMFS, FS_PROCFS };
+enum itype { I_DIR = 1, I_FILE, I_CHR };
+
+/* Character devices (major numbers) */
+#define DEV_CONSOLE 5
+#define DEV_NULL    1
+
+struct dentry;
+
+struct inode {
+    enum fstype fs;
+    enum itype type;
+    uint32_t ino;
+    uint32_t mode;                  /* permission bits */
+    int ref;                        /* open files, cwds and lookups holding it */
+    int nlink;                      /* directory entries naming it (ramfs) */
+    uint32_t size;
+    int major;                      /* I_CHR */
+    struct inode *parent;           /* I_DIR: ".." */
+    struct dentry *children;        /* ramfs I_DIR: entries, in creation order */
+    char **blocks;                  /* ramfs I_FILE: one page of page pointers */
+    struct inode *mounted;          /* root of the file system mounted here, if any */
+    struct inode *covered;          /* for a mounted root: the directory it covers */
+    int pid;                        /* procfs: the process this node describes */
+    int proc_kind;                  /* procfs: which node */
+};
+
+struct dentry {
+    char name[NAME_MAX + 1];
+    struct inode *ip;
+    struct dentry *next;
+};
+
+enum ftype { F_NONE, F_INODE, F_PIPE };
+
+struct pipe;
+
+struct file {
+    enum ftype type;
+    int ref;
+    int readable, writable;
+    int append;
+    struct inode *ip;
+    struct pipe *pipe;
+    uint32_t off;
+};
+
+#endif

@@ -1,0 +1,190 @@
+/* vm.c — address spaces. Every page directory maps the first PHYS_MAX bytes of physical memory
+ * 1:1 for the kernel (supervisor only; page 0 left out so null pointers fault) through page
+ * tables shared by all processes, and user pages in [USER_BASE, USER_TOP). */
+#include "defs.h"
+
+#define KERNEL_PDES (PHYS_MAX >> 22)          /* directory entries of the kernel map */
+
+static uint32_t *kernel_pts;                   /* KERNEL_PDES page tables, contiguous */
+static uint32_t kernel_pgdir[1024] __attribute__((aligned(4096)));
+static uint32_t kernel_pt_store[KERNEL_PDES][1024] __attribute__((aligned(4096)));
+
+void kvm_init(uint32_t phys_end)
+{
+    kernel_pts = &kernel_pt_store[0][0];
+    for (uint32_t pa = PAGE_SIZE; pa < phys_end && pa < PHYS_MAX; pa += PAGE_SIZE)
+        kernel_pts[pa >> 12] = pa | PTE_P | PTE_W;
+    for (uint32_t i = 0; i < KERNEL_PDES; i++)
+        kernel_pgdir[i] = (uint32_t)kernel_pt_store[i] | PTE_P | PTE_W;
+    write_cr3((uint32_t)kernel_pgdir);
+    write_cr0(read_cr0() | CR0_PG | CR0_WP);
+}
+
+uint32_t *pgdir_new(void)
+{
+    uint32_t *pd = kalloc_page();
+    if (!pd)
+        return 0;
+    for (uint32_t i = 0; i < KERNEL_PDES; i++)
+        pd[i] = kernel_pgdir[i];
+    return pd;
+}
+
+/* The PTE for va, allocating its page table if `create`; 0 if absent. */
+static uint32_t *walk(uint32_t *pgdir, uint32_t va, int create)
+{
+    uint32_t *pde = &pgdir[PDX(va)];
+    if (!(*pde & PTE_P)) {
+        if (!create)
+            return 0;
+        uint32_t *pt = kalloc_page();
+        if (!pt)
+            return 0;
+        *pde = (uint32_t)pt | PTE_P | PTE_W | PTE_U;
+    }
+    return &((uint32_t *)PTE_ADDR(*pde))[PTX(va)];
+}
+
+/* Map fresh zeroed user pages over [start, end); on failure the caller frees the directory. */
+int uvm_alloc(uint32_t *pgdir, uint32_t start, uint32_t end)
+{
+    if (start < USER_BASE || end > USER_TOP || start > end)
+        return -EFAULT;
+    for (uint32_t va = PGROUNDDOWN(start); va < end; va += PAGE_SIZE) {
+        uint32_t *pte = walk(pgdir, va, 1);
+        if (!pte)
+            return -ENOMEM;
+        if (*pte & PTE_P)
+            continue;
+        void *page = kalloc_page();
+        if (!page)
+            return -ENOMEM;
+        *pte = (uint32_t)page | PTE_P | PTE_W | PTE_U;
+    }
+    return 0;
+}
+
+/* Unmap and free the user pages wholly inside [start, end). */
+void uvm_dealloc(uint32_t *pgdir, uint32_t start, uint32_t end)
+{
+    for (uint32_t va = PGROUNDUP(start); va + PAGE_SIZE <= end; va += PAGE_SIZE) {
+        uint32_t *pte = walk(pgdir, va, 0);
+        if (pte && (*pte & PTE_P)) {
+            kfree_page((void *)PTE_ADDR(*pte));
+            *pte = 0;
+            invlpg(va);
+        }
+    }
+}
+
+void pgdir_free(uint32_t *pgdir)
+{
+    for (uint32_t i = KERNEL_PDES; i < 1024; i++) {
+        if (!(pgdir[i] & PTE_P))
+            continue;
+        uint32_t *pt = (uint32_t *)PTE_ADDR(pgdir[i]);
+        for (int j = 0; j < 1024; j++)
+            if (pt[j] & PTE_P)
+                kfree_page((void *)PTE_ADDR(pt[j]));
+        kfree_page(pt);
+    }
+    kfree_page(pgdir);
+}
+
+/* fork: a full copy of the user pages (no copy-on-write: simple to read). */
+uint32_t *uvm_copy(uint32_t *pgdir)
+{
+    uint32_t *nd = pgdir_new();
+    if (!nd)
+        return 0;
+    for (uint32_t i = KERNEL_PDES; i < 1024; i++) {
+        if (!(pgdir[i] & PTE_P))
+            continue;
+        uint32_t *pt = (uint32_t *)PTE_ADDR(pgdir[i]);
+        for (uint32_t j = 0; j < 1024; j++) {
+            if (!(pt[j] & PTE_P))
+                continue;
+            uint32_t va = i << 22 | j << 12;
+            uint32_t *pte = walk(nd, va, 1);
+            void *page = kalloc_page();
+            if (!pte || !page) {
+                if (page)
+                    kfree_page(page);
+                pgdir_free(nd);
+                return 0;
+            }
+            memcpy(page, (void *)PTE_ADDR(pt[j]), PAGE_SIZE);
+            *pte = (uint32_t)page | (pt[j] & 0xFFF);
+        }
+    }
+    return nd;
+}
+
+/* Run p: its page directory, and its kernel stack for the next trap from ring 3. */
+void vm_switch(struct proc *p)
+{
+    tss_set_esp0((uint32_t)p->kstack + KSTACK_SIZE);
+    write_cr3((uint32_t)p->pgdir);
+}
+
+void vm_switch_kernel(void)
+{
+    write_cr3((uint32_t)kernel_pgdir);
+}
+
+/* The kernel address of user address va, if it is mapped user-accessible (and writable if asked). */
+static char *uva2ka(uint32_t *pgdir, uint32_t va, int write)
+{
+    if (va < USER_BASE || va >= USER_TOP)
+        return 0;
+    uint32_t *pte = walk(pgdir, va, 0);
+    if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
+        return 0;
+    return (char *)(PTE_ADDR(*pte) | (va & 0xFFF));
+}
+
+int copyout(uint32_t *pgdir, uint32_t va, const void *src, uint32_t n)
+{
+    const char *s = src;
+    while (n > 0) {
+        char *ka = uva2ka(pgdir, va, 1);
+        if (!ka)
+            return -EFAULT;
+        uint32_t k = PAGE_SIZE - (va & 0xFFF);
+        if (k > n)
+            k = n;
+        memcpy(ka, s, k);
+        s += k, va += k, n -= k;
+    }
+    return 0;
+}
+
+int copyin(uint32_t *pgdir, void *dst, uint32_t va, uint32_t n)
+{
+    char *d = dst;
+    while (n > 0) {
+        char *ka = uva2ka(pgdir, va, 0);
+        if (!ka)
+            return -EFAULT;
+        uint32_t k = PAGE_SIZE - (va & 0xFFF);
+        if (k > n)
+            k = n;
+        memcpy(d, ka, k);
+        d += k, va += k, n -= k;
+    }
+    return 0;
+}
+
+/* Copy a NUL-terminated string of at most max bytes (with the NUL); -ENAMETOOLONG if longer. */
+int copyinstr(uint32_t *pgdir, char *dst, uint32_t va, uint32_t max)
+{
+    for (uint32_t i = 0; i < max; i++, va++) {
+        char *ka = uva2ka(pgdir, va, 0);
+        if (!ka)
+            return -EFAULT;
+        dst[i] = *ka;
+        if (!*ka)
+            return (int)i;
+    }
+    return -ENAMETOOLONG;
+}
