@@ -1,6 +1,7 @@
 // Process exit statuses of the tabvisor CLI (documented in docs/cli.md). A guest that ends through
 // isa-debug-exit gets QEMU's status, (value << 1) | 1 truncated to 8 bits, which is always odd;
 // the statuses the host chooses are listed here.
+export const STATUS_RESET = 0; //            the guest reset the machine (QEMU -no-reboot exits 0 too)
 export const STATUS_USAGE = 2; //            bad arguments, unreadable or malformed kernel/module
 export const STATUS_TRIPLE_FAULT = 3; //     the CPU shut down (triple fault)
 export const STATUS_MAX_INSTRUCTIONS = 4; // --max-instructions reached

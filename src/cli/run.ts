@@ -3,12 +3,14 @@ import { readFileSync } from "node:fs";
 import { loadCoreNode } from "../core/load-node.js";
 import { Machine, type MachineStop } from "../hv/vm.js";
 import { MultibootError, type MultibootModule } from "../hv/multiboot.js";
+import { Platform } from "../devices/platform.js";
 import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
 import { HostInput, type CliIo } from "./io.js";
 import {
   STATUS_HALTED,
   STATUS_INTERNAL,
   STATUS_MAX_INSTRUCTIONS,
+  STATUS_RESET,
   STATUS_TRIPLE_FAULT,
   STATUS_USER_QUIT,
   UsageError,
@@ -39,8 +41,9 @@ machine, as qemu-system-i386 -kernel does. COM1 is connected to stdin/stdout as 
 ${formatOptions(OPTIONS)}
 
 Exit status: a guest write of v to isa-debug-exit (port 0xF4) exits with (v << 1) | 1, as QEMU;
-2 usage or unloadable kernel, 3 triple fault, 4 --max-instructions reached, 5 CPU halted for good,
-70 internal error, 130 Ctrl-A x. See docs/cli.md.
+0 guest reset (as QEMU -no-reboot), 2 usage or unloadable kernel, 3 triple fault,
+4 --max-instructions reached, 5 CPU halted for good, 70 internal error, 130 Ctrl-A x.
+See docs/cli.md.
 `;
 
 function readInput(path: string, what: string): Uint8Array {
@@ -64,9 +67,23 @@ function statusOf(stop: MachineStop): number {
       return STATUS_MAX_INSTRUCTIONS;
     case "halted":
       return STATUS_HALTED;
+    case "reset":
+      return STATUS_RESET;
     default:
       return STATUS_INTERNAL;
   }
+}
+
+/** Resolve on host input, or after `ms` of wall time (a realtime timer), whichever comes first. */
+function waitForWake(input: HostInput, ms: number): Promise<void> {
+  if (!Number.isFinite(ms)) return input.next();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, Math.ceil(ms)));
+    void input.next().then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -100,6 +117,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     core,
     ramBytes: memMiB << 20,
     maxInstructions,
+    platform: (bus) => new Platform(bus, { ramBytes: memMiB << 20 }),
     onOutput: (source, byte) => {
       if (source === "com1") out.push(byte);
       else if (source === "debugcon") err.push(byte);
@@ -127,7 +145,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       flush();
       if (state === "stopped") break;
       if (input.quit) break;
-      if (state === "waiting") await input.next();
+      if (state === "waiting") await waitForWake(input, machine.wakeAfterMs);
       else await new Promise<void>((resolve) => setImmediate(resolve));
       if (input.quit) break;
     }

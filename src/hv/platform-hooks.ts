@@ -17,6 +17,10 @@ export interface PlatformHooks {
   setIrq(line: number, level: boolean): void;
   /** Virtual nanoseconds since power-on. */
   nowNs(insnCount: bigint): number;
-  /** Virtual instructions per second (default 100e6); converts skipped idle time into TSC ticks. */
-  readonly insnsPerSecond?: number;
+  /** The STATE_TSC_OFFSET that keeps RDTSC equal to the platform clock (idle time skipped so far). */
+  tscOffset?(insnCount: bigint): bigint;
+  /** Realtime clock: wall-clock ms until the next timer event (Infinity if none). */
+  msUntilNextEvent?(insnCount: bigint): number;
+  /** Set by the platform when the guest asked for a system reset (8042 pulse, port 0x92). */
+  resetRequested?: boolean;
 }

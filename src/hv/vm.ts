@@ -29,6 +29,7 @@ export type StopReason =
   | "halted" //           HLT with nothing that can ever wake the CPU
   | "triple-fault" //     shutdown
   | "max-instructions" // the host's instruction limit
+  | "reset" //            the guest asked for a system reset (QEMU -no-reboot stops too)
   | "internal-error"; //  an exit the bare machine cannot handle
 
 export interface MachineStop {
@@ -88,8 +89,11 @@ export class Machine {
   stopped: MachineStop | null = null;
   /** True while the host may still feed input: a halted CPU with IF=1 then waits instead of stopping. */
   inputOpen = false;
+  /** While runFor returns "waiting": wall-clock ms until a realtime timer is due (Infinity: input only). */
+  wakeAfterMs = Infinity;
   private waiting = false;
   private hostSeconds = 0;
+  private lastTscOffset = 0n;
 
   constructor(opts: MachineOptions) {
     if (!Number.isInteger(opts.ramBytes) || opts.ramBytes < 2 << 20 || opts.ramBytes % 4096 !== 0) {
@@ -170,7 +174,11 @@ export class Machine {
     const cpu = this.cpu;
     const p = this.platform;
     const end = cpu.insnCount + BigInt(Math.max(1, Math.floor(slice)));
-    if (this.waiting && !this.wake()) return this.stopped ? "stopped" : "waiting";
+    if (this.waiting) {
+      this.idle();
+      if (this.stopped) return "stopped";
+      if (this.waiting) return "waiting";
+    }
     for (;;) {
       const now = cpu.insnCount;
       if (this.maxInstructions !== null && now >= this.maxInstructions) {
@@ -182,6 +190,7 @@ export class Machine {
       if (this.maxInstructions !== null) budget = Math.min(budget, Number(this.maxInstructions - now));
       if (p) {
         this.deliverInterrupts();
+        this.syncTsc();
         budget = Math.min(budget, p.budgetUntilNextEvent(now));
       }
       const reason = this.core.run(Math.min(budget, MAX_RUN_BUDGET));
@@ -208,6 +217,7 @@ export class Machine {
         default:
           this.stop({ reason: "internal-error", message: `the core returned unknown exit reason ${reason}` });
       }
+      if (p) this.checkReset();
       if (this.stopped) return "stopped";
       if (this.waiting) return "waiting";
     }
@@ -234,25 +244,30 @@ export class Machine {
   }
 
   /**
-   * The CPU executed HLT with IF=1. Wake it with the next interrupt: one already pending, else the
-   * platform's next timer event (virtual time skips ahead; the TSC offset grows by the skipped
-   * time so RDTSC stays monotonic), else host input if any may still come, else stop for good.
+   * The CPU is in HLT with IF=1 (after EXIT_HLT, and on every runFor while waiting). Wake it with
+   * the next interrupt: one already pending, else the platform's next timer event (virtual time
+   * skips ahead; the TSC offset follows so RDTSC stays monotonic), else wait for wall time
+   * (realtime clock) or host input if any may still come, else stop for good.
    */
   idle(): void {
     const p = this.platform;
     const cpu = this.cpu;
+    this.waiting = false;
+    if (cpu.inject !== L.INJECT_NONE) return; // an injected interrupt is about to wake it
     if (p) {
       if (this.wakeIfPending()) return;
       const count = cpu.insnCount;
-      const before = p.nowNs(count);
       if (p.idleUntilNextEvent(count)) {
-        const skippedNs = p.nowNs(count) - before;
-        const ips = p.insnsPerSecond ?? 100e6;
-        cpu.tscOffset = cpu.tscOffset + BigInt(Math.max(0, Math.round((skippedNs * ips) / 1e9)));
+        this.syncTsc();
         if (this.wakeIfPending()) return;
+        // realtime clock: the timer fires after some wall time
+        this.waiting = true;
+        this.wakeAfterMs = p.msUntilNextEvent?.(count) ?? 0;
+        return;
       }
       if (this.inputOpen) {
         this.waiting = true;
+        this.wakeAfterMs = Infinity;
         return;
       }
     }
@@ -262,26 +277,34 @@ export class Machine {
     });
   }
 
-  /** Called while waiting: true once an interrupt has been injected (the CPU leaves HLT). */
-  private wake(): boolean {
-    if (this.wakeIfPending()) {
-      this.waiting = false;
-      return true;
-    }
-    if (!this.inputOpen) {
-      this.waiting = false;
-      this.stop({ reason: "halted", message: `CPU halted at EIP ${hex(this.cpu.eip)} and host input has ended` });
-    }
-    return false;
-  }
-
+  /** Inject the pending interrupt if there is one the CPU can take now. */
   private wakeIfPending(): boolean {
     const p = this.platform!;
     p.advanceTo(this.cpu.insnCount);
-    if (!p.interruptPending() || !this.cpu.interruptible) return false;
+    if (!p.interruptPending() || !this.cpu.interruptible || this.cpu.inject !== L.INJECT_NONE) return false;
     this.cpu.inject = p.acknowledgeInterrupt();
     this.cpu.intrPending = p.interruptPending();
     return true;
+  }
+
+  /** Keep RDTSC on the platform clock (STATE_TSC_OFFSET = idle time skipped so far). */
+  syncTsc(): void {
+    const p = this.platform;
+    if (!p?.tscOffset) return;
+    const off = p.tscOffset(this.cpu.insnCount);
+    if (off !== this.lastTscOffset) {
+      this.lastTscOffset = off;
+      this.cpu.tscOffset = off;
+    }
+  }
+
+  /** A reset requested through the platform ends the run, as QEMU's -no-reboot does. */
+  checkReset(): void {
+    const p = this.platform;
+    if (p?.resetRequested) {
+      p.resetRequested = false;
+      this.stop({ reason: "reset", message: "guest requested a system reset" });
+    }
   }
 
   stats(): MachineStats {

@@ -8,6 +8,7 @@ export function handleIo(vm: Machine): void {
   const cpu = vm.cpu;
   const port = cpu.exitPort;
   const size = cpu.exitSize as IoSize;
+  vm.platform?.advanceTo(cpu.insnCount); // a port read sees the time of the instruction doing it
   if (cpu.exitDir === L.IO_OUT) {
     vm.bus.write(port, size, cpu.exitData);
   } else {
