@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run bench` / `node bench/run.js`: runs each named scenario (bench/scenarios/) on tabvisor
+// and the peers (v86 with and without its JIT, QEMU TCG, native) in one session, cross-checks
+// their output, prints a table and records it in bench/results/. See docs/bench.md.
+import { readFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { BenchError, BenchFailure } from "./lib/bench-error.js";
+import { callgrindCount } from "./lib/instructions.js";
+import { fromRoot } from "./lib/paths.js";
+import { formatTable, machineInfo, summarise, writeRecord } from "./lib/report.js";
+import { loadScenario, scenarioNames } from "./lib/scenario.js";
+import { crossCheck } from "./lib/transcripts.js";
+import { engine as native } from "./engines/native.js";
+import { HELP, parseOptions } from "./lib/options.js";
+
+const progress = (text) => process.stderr.write(`bench: ${text}\n`);
+
+function v86Version() {
+  try {
+    return JSON.parse(readFileSync(createRequire(import.meta.url).resolve("v86/package.json"), "utf8")).version;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs one scenario on the chosen engines; returns true when every engine that ran agreed. */
+async function benchScenario(name, opts) {
+  const scenario = await loadScenario(name);
+  const repeat = opts.repeat ?? scenario.defaultRepeat;
+  if (repeat > scenario.maxRepeat) throw new BenchError(`--repeat ${repeat} is more than scenario ${name} allows (${scenario.maxRepeat})`);
+  if (!existsSync(fromRoot(scenario.kernel))) throw new BenchError(`${scenario.kernel} is missing (make -C bench/guests)`);
+
+  const counted = await callgrindCount(scenario, repeat, { recount: opts.recount, log: progress });
+  const callgrind = counted?.record.instructions ?? null;
+  const limits = { timeoutSeconds: opts.timeout, maxInstructions: callgrind ? callgrind * 2 + 1e7 : 1e11 };
+
+  const engines = [];
+  for (const e of opts.engines) {
+    const reason = await e.unavailable(scenario);
+    if (reason) progress(`${name}: ${e.name} unavailable: ${reason}`);
+    engines.push({ ...e, status: reason ? "unavailable" : "ok", ...(reason ? { reason } : {}), runs: [] });
+  }
+  // Round-robin over engines so that slow drifts of the machine touch them all alike.
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const e of engines.filter((x) => x.status === "ok")) {
+      try {
+        const r = await e.runOnce(scenario, repeat, limits);
+        e.runs.push(r);
+        progress(`${name}: run ${run}/${opts.runs} ${e.name} ${r.seconds.toFixed(3)} s`);
+      } catch (err) {
+        if (!(err instanceof BenchFailure)) throw err;
+        Object.assign(e, { status: "failed", reason: err.message });
+        progress(`${name}: ${e.name} FAILED: ${err.message}`);
+      }
+    }
+  }
+
+  const transcripts = engines.flatMap((e) => e.runs.map((r, i) => ({ label: e.label, run: i + 1, output: r.output })));
+  const nativeRun = engines.find((e) => e.name === "native")?.runs[0];
+  const reference = nativeRun
+    ? { label: native.label, output: nativeRun.output }
+    : counted?.output
+      ? { label: "native under callgrind", output: counted.output }
+      : transcripts[0];
+  const check = reference ? crossCheck(scenario.checksumPattern, reference, transcripts) : { checksum: null, problems: ["no engine ran"] };
+  const rows = summarise(engines, callgrind);
+  const tabRow = rows.find((r) => r.name === "tabvisor");
+  const own = tabRow?.instructionsSource === "self" ? tabRow.instructions : null;
+  const selfCounts = new Set(engines.find((e) => e.name === "tabvisor")?.runs.map((r) => r.instructions));
+  if (selfCounts.size > 1) check.problems.push(`tabvisor retired different instruction counts across runs: ${[...selfCounts].join(", ")} (virtual time must be deterministic)`);
+
+  process.stdout.write(`\n${scenario.name}: ${scenario.title}\n`);
+  process.stdout.write(`command line "${scenario.cmdline(repeat)}", ${opts.runs} run(s) per engine, instructions: ` +
+    `${callgrind?.toLocaleString("en-US") ?? "—"} (callgrind), ${own?.toLocaleString("en-US") ?? "—"} (tabvisor)\n\n`);
+  process.stdout.write(formatTable(rows) + "\n");
+
+  const failed = rows.filter((r) => r.status === "failed");
+  if (check.problems.length || failed.length) {
+    process.stdout.write(`\nFAILED: ${name}\n`);
+    for (const r of failed) process.stdout.write(`  ${r.label}: ${r.reason}\n`);
+    for (const p of check.problems) process.stdout.write(`  ${p}\n`);
+    process.stdout.write("  (nothing recorded)\n");
+    return false;
+  }
+  process.stdout.write(`\nchecksum ${check.checksum}: the same transcript from every engine that ran\n`);
+  if (opts.record) {
+    const record = {
+      scenario: scenario.name,
+      title: scenario.title,
+      date: new Date().toISOString(),
+      machine: machineInfo(v86Version()),
+      kernel: scenario.kernel,
+      cmdline: scenario.cmdline(repeat),
+      runs: opts.runs,
+      checksum: check.checksum,
+      instructions: {
+        callgrind,
+        callgrindTool: counted?.record.tool ?? null,
+        tabvisor: own,
+        differencePercent: callgrind && own ? ((own - callgrind) / callgrind) * 100 : null,
+      },
+      engines: rows,
+    };
+    for (const path of writeRecord(record, rows)) process.stdout.write(`recorded ${path.slice(fromRoot("").length)}\n`);
+  }
+  return true;
+}
+
+async function main(argv) {
+  const opts = parseOptions(argv);
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const names = opts.scenarios.length ? opts.scenarios : scenarioNames();
+  for (const n of names) await loadScenario(n); // unknown names fail before anything runs
+  let ok = true;
+  for (const n of names) ok = (await benchScenario(n, opts)) && ok;
+  return ok ? 0 : 1;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof BenchError || err instanceof BenchFailure)) throw err;
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exitCode = err instanceof BenchError ? 2 : 1;
+}
