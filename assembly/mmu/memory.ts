@@ -1,0 +1,262 @@
+// Linear-address memory access for instructions: the TLB fast path, the out-of-line slow path
+// (page walk, page-crossing accesses, addresses outside RAM), read-modify-write, supervisor
+// (implicit) accesses, and instruction fetch through a cached code page.
+//
+// Contract: an access that faults raises the exception (state.raise) and returns 0; every write
+// and RMW completion does nothing once `fault` is set, so a handler that performs its memory
+// writes before committing registers never leaves a half-done instruction behind.
+
+import { eip, csBase, cpl, fault } from "../state";
+import { tlbGet, tlbFlush, tlbInvalidate, TLB_VALID, TLB_WS, TLB_U, TLB_WU } from "./tlb";
+import { translateSlow, TLB_MMIO } from "./paging";
+
+let rdMask: u32 = TLB_VALID;
+let wrMask: u32 = TLB_VALID | TLB_WS;
+
+/** Call whenever CPL changes. */
+export function updatePrivilege(): void {
+  if (cpl == 3) { rdMask = TLB_VALID | TLB_U; wrMask = TLB_VALID | TLB_U | TLB_WU; }
+  else { rdMask = TLB_VALID; wrMask = TLB_VALID | TLB_WS; }
+  codePage = 1;
+}
+
+// ---- slow paths ----
+
+function translate(lin: u32, write: bool, user: bool): u32 {
+  const mask: u32 = user ? (write ? TLB_VALID | TLB_U | TLB_WU : TLB_VALID | TLB_U)
+                         : (write ? TLB_VALID | TLB_WS : TLB_VALID);
+  const e = tlbGet(lin);
+  if ((e & mask) == mask) return e;
+  return translateSlow(lin, write, user);
+}
+
+function readByteAt(lin: u32, user: bool): u32 {
+  const e = translate(lin, false, user);
+  if (e == 0) return 0;
+  if ((e & TLB_MMIO) != 0) return 0xff;
+  return <u32>load<u8>((e & ~<u32>0xfff) + (lin & 0xfff));
+}
+
+export function readSlow(lin: u32, size: i32, user: bool): u32 {
+  if (fault) return 0;
+  if ((lin & 0xfff) + <u32>size > 0x1000) {
+    // crossing a page: check both pages first, then assemble bytes
+    if (translate(lin, false, user) == 0) return 0;
+    if (translate(lin + <u32>size - 1, false, user) == 0) return 0;
+    let v: u32 = 0;
+    for (let i = 0; i < size; i++) v |= readByteAt(lin + <u32>i, user) << (<u32>i << 3);
+    return v;
+  }
+  const e = translate(lin, false, user);
+  if (e == 0) return 0;
+  if ((e & TLB_MMIO) != 0) return size == 4 ? 0xffffffff : (size == 2 ? 0xffff : 0xff);
+  const p = (e & ~<u32>0xfff) + (lin & 0xfff);
+  if (size == 1) return <u32>load<u8>(p);
+  if (size == 2) return <u32>load<u16>(p);
+  return load<u32>(p);
+}
+
+export function writeSlow(lin: u32, size: i32, v: u32, user: bool): void {
+  if (fault) return;
+  if ((lin & 0xfff) + <u32>size > 0x1000) {
+    if (translate(lin, true, user) == 0) return;
+    if (translate(lin + <u32>size - 1, true, user) == 0) return;
+    for (let i = 0; i < size; i++) {
+      const e = translate(lin + <u32>i, true, user);
+      if ((e & TLB_MMIO) == 0) store<u8>((e & ~<u32>0xfff) + ((lin + <u32>i) & 0xfff), <u8>(v >>> (<u32>i << 3)));
+    }
+    return;
+  }
+  const e = translate(lin, true, user);
+  if (e == 0 || (e & TLB_MMIO) != 0) return;
+  const p = (e & ~<u32>0xfff) + (lin & 0xfff);
+  if (size == 1) store<u8>(p, <u8>v);
+  else if (size == 2) store<u16>(p, <u16>v);
+  else store<u32>(p, v);
+}
+
+// ---- accesses at the current privilege level ----
+
+@inline export function rd8(lin: u32): u32 {
+  const e = tlbGet(lin);
+  if ((e & rdMask) == rdMask) return <u32>load<u8>((e & ~<u32>0xfff) + (lin & 0xfff));
+  return readSlow(lin, 1, cpl == 3);
+}
+
+@inline export function rd16(lin: u32): u32 {
+  const e = tlbGet(lin);
+  if ((e & rdMask) == rdMask && (lin & 0xfff) <= 0xffe) return <u32>load<u16>((e & ~<u32>0xfff) + (lin & 0xfff));
+  return readSlow(lin, 2, cpl == 3);
+}
+
+@inline export function rd32(lin: u32): u32 {
+  const e = tlbGet(lin);
+  if ((e & rdMask) == rdMask && (lin & 0xfff) <= 0xffc) return load<u32>((e & ~<u32>0xfff) + (lin & 0xfff));
+  return readSlow(lin, 4, cpl == 3);
+}
+
+@inline export function wr8(lin: u32, v: u32): void {
+  const e = tlbGet(lin);
+  if ((e & wrMask) == wrMask && !fault) store<u8>((e & ~<u32>0xfff) + (lin & 0xfff), <u8>v);
+  else writeSlow(lin, 1, v, cpl == 3);
+}
+
+@inline export function wr16(lin: u32, v: u32): void {
+  const e = tlbGet(lin);
+  if ((e & wrMask) == wrMask && (lin & 0xfff) <= 0xffe && !fault) store<u16>((e & ~<u32>0xfff) + (lin & 0xfff), <u16>v);
+  else writeSlow(lin, 2, v, cpl == 3);
+}
+
+@inline export function wr32(lin: u32, v: u32): void {
+  const e = tlbGet(lin);
+  if ((e & wrMask) == wrMask && (lin & 0xfff) <= 0xffc && !fault) store<u32>((e & ~<u32>0xfff) + (lin & 0xfff), v);
+  else writeSlow(lin, 4, v, cpl == 3);
+}
+
+export function rdSize(lin: u32, size: i32): u32 {
+  return size == 4 ? rd32(lin) : (size == 2 ? rd16(lin) : rd8(lin));
+}
+export function wrSize(lin: u32, size: i32, v: u32): void {
+  if (size == 4) wr32(lin, v); else if (size == 2) wr16(lin, v); else wr8(lin, v);
+}
+
+/** Check that `lin .. lin+size-1` is writable now (raises the fault otherwise). */
+export function probeWrite(lin: u32, size: u32): bool {
+  if (fault) return false;
+  if (translate(lin, true, cpl == 3) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate(lin + size - 1, true, cpl == 3) == 0) return false;
+  return true;
+}
+
+/** Check that `lin .. lin+size-1` is readable now (raises the fault otherwise). */
+export function probeRead(lin: u32, size: u32): bool {
+  if (fault) return false;
+  if (translate(lin, false, cpl == 3) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate(lin + size - 1, false, cpl == 3) == 0) return false;
+  return true;
+}
+
+// ---- read-modify-write: one translation with write intent, then the write-back ----
+
+let rmwPtr: i32 = -1; // host address, or -1 for the slow path
+let rmwLin: u32 = 0;
+
+function rmwSlow(lin: u32, size: i32): u32 {
+  rmwPtr = -1;
+  rmwLin = lin;
+  if (fault) return 0;
+  const user = cpl == 3;
+  if (translate(lin, true, user) == 0) return 0;
+  if (translate(lin + <u32>size - 1, true, user) == 0) return 0;
+  return readSlow(lin, size, user);
+}
+
+@inline export function rmw8(lin: u32): u32 {
+  const e = tlbGet(lin);
+  if ((e & wrMask) == wrMask) { rmwPtr = <i32>((e & ~<u32>0xfff) + (lin & 0xfff)); return <u32>load<u8>(rmwPtr); }
+  return rmwSlow(lin, 1);
+}
+@inline export function rmw16(lin: u32): u32 {
+  const e = tlbGet(lin);
+  if ((e & wrMask) == wrMask && (lin & 0xfff) <= 0xffe) { rmwPtr = <i32>((e & ~<u32>0xfff) + (lin & 0xfff)); return <u32>load<u16>(rmwPtr); }
+  return rmwSlow(lin, 2);
+}
+@inline export function rmw32(lin: u32): u32 {
+  const e = tlbGet(lin);
+  if ((e & wrMask) == wrMask && (lin & 0xfff) <= 0xffc) { rmwPtr = <i32>((e & ~<u32>0xfff) + (lin & 0xfff)); return load<u32>(rmwPtr); }
+  return rmwSlow(lin, 4);
+}
+@inline export function rmwEnd8(v: u32): void {
+  if (fault) return;
+  if (rmwPtr >= 0) store<u8>(rmwPtr, <u8>v); else writeSlow(rmwLin, 1, v, cpl == 3);
+}
+@inline export function rmwEnd16(v: u32): void {
+  if (fault) return;
+  if (rmwPtr >= 0) store<u16>(rmwPtr, <u16>v); else writeSlow(rmwLin, 2, v, cpl == 3);
+}
+@inline export function rmwEnd32(v: u32): void {
+  if (fault) return;
+  if (rmwPtr >= 0) store<u32>(rmwPtr, v); else writeSlow(rmwLin, 4, v, cpl == 3);
+}
+
+// ---- implicit supervisor accesses (descriptor tables, TSS, IDT: SDM Vol. 3A §4.6) ----
+
+export function rdSys8(lin: u32): u32 { return readSlow(lin, 1, false); }
+export function rdSys16(lin: u32): u32 { return readSlow(lin, 2, false); }
+export function rdSys32(lin: u32): u32 { return readSlow(lin, 4, false); }
+export function wrSys8(lin: u32, v: u32): void { writeSlow(lin, 1, v, false); }
+export function wrSys32(lin: u32, v: u32): void { writeSlow(lin, 4, v, false); }
+
+/** Accesses with an explicit privilege (interrupt delivery pushes onto the new stack). */
+export function rdPriv(lin: u32, size: i32, user: bool): u32 { return readSlow(lin, size, user); }
+export function wrPriv(lin: u32, size: i32, v: u32, user: bool): void { writeSlow(lin, size, v, user); }
+export function probeWritePriv(lin: u32, size: u32, user: bool): bool {
+  if (fault) return false;
+  if (translate(lin, true, user) == 0) return false;
+  if (translate(lin + size - 1, true, user) == 0) return false;
+  return true;
+}
+
+// ---- instruction fetch ----
+
+let codePage: u32 = 1; //  linear page base of the cached code page (1: none)
+let codeHost: u32 = 0; //  host address of that page
+
+function refillCode(lin: u32): bool {
+  if (fault) return false;
+  const e = translate(lin, false, cpl == 3);
+  if (e == 0) return false;
+  if ((e & TLB_MMIO) != 0) {
+    codePage = 1;
+    return false;
+  }
+  codePage = lin & ~<u32>0xfff;
+  codeHost = e & ~<u32>0xfff;
+  return true;
+}
+
+@inline export function fetch8(): u32 {
+  const lin = csBase + eip;
+  if ((lin & ~<u32>0xfff) != codePage) {
+    if (!refillCode(lin)) { eip++; return fetchMmio(lin); }
+  }
+  eip++;
+  return <u32>load<u8>(codeHost + (lin & 0xfff));
+}
+
+// Executing from outside RAM fetches 0xFF bytes (which decode as an invalid opcode).
+function fetchMmio(lin: u32): u32 { return fault ? 0 : 0xff; }
+
+@inline export function fetch16(): u32 {
+  const lin = csBase + eip;
+  if ((lin & 0xfff) <= 0xffe && (lin & ~<u32>0xfff) == codePage) {
+    eip += 2;
+    return <u32>load<u16>(codeHost + (lin & 0xfff));
+  }
+  const lo = fetch8();
+  return lo | (fetch8() << 8);
+}
+
+@inline export function fetch32(): u32 {
+  const lin = csBase + eip;
+  if ((lin & 0xfff) <= 0xffc && (lin & ~<u32>0xfff) == codePage) {
+    eip += 4;
+    return load<u32>(codeHost + (lin & 0xfff));
+  }
+  const lo = fetch16();
+  return lo | (fetch16() << 16);
+}
+
+/** The code page cache must be dropped whenever translations or CS change. */
+export function invalidateCode(): void { codePage = 1; }
+
+/** Flush all translations (CR3 load, paging mode change, world switch). */
+export function flushAll(): void {
+  tlbFlush();
+  codePage = 1;
+}
+
+export function invalidatePage(lin: u32): void {
+  tlbInvalidate(lin);
+  codePage = 1;
+}
