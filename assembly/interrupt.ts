@@ -16,7 +16,7 @@ import {
 import { getEflags, setEflags } from "./flags";
 import { rdSys32, rdSys16, probeWritePriv, wrPriv, rd16, rd32, updatePrivilege } from "./mmu/memory";
 import {
-  readDescriptor, descLo, descHi, descAttr, descLimit, attrDpl, innerStack, newSs, newEsp,
+  readDescriptor, descLo, descHi, descAddr, descAttr, descLimit, attrDpl, innerStack, newSs, newEsp,
   loadCsFromDescriptor, loadSsFromDescriptor, protectedMode, nullInaccessibleSegments, setDesc, realJump,
 } from "./mmu/segment";
 import { writeFlagsImage } from "./exec/stack";
@@ -117,6 +117,7 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
   if (off > descLimit(descLo, descHi)) { raise(EXC_GP, <i32>ext); return; }
   const codeLo = descLo;
   const codeHi = descHi;
+  const codeAt = descAddr;
   const size: u32 = gate32 ? 4 : 2;
   const flags = getEflags();
   const oldCs = segSel(SEG_CS);
@@ -127,6 +128,7 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     if (!innerStack(dpl)) return;
     const nsLo = descLo;
     const nsHi = descHi;
+    const nsAt = descAddr;
     const ssSel = newSs;
     const nsBase = (nsLo >>> 16) | ((nsHi & 0xff) << 16) | (nsHi & 0xff000000);
     const ns32 = (descAttr(nsHi) & ATTR_DB) != 0;
@@ -144,9 +146,9 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     sp = put(nsBase, sp, ns32, retEip, size, user);
     if (hasErr) sp = put(nsBase, sp, ns32, <u32>err, size, user);
     if (fault) return;
-    setDesc(nsLo, nsHi);
+    setDesc(nsLo, nsHi, nsAt);
     loadSsFromDescriptor(ssSel);
-    setDesc(codeLo, codeHi);
+    setDesc(codeLo, codeHi, codeAt);
     loadCsFromDescriptor(sel, off, dpl);
     if (ns32) setReg32(REG_ESP, sp); else setReg16(REG_ESP, sp);
   } else {
@@ -161,7 +163,7 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     sp = put(ssBase, sp, stack32, retEip, size, user);
     if (hasErr) sp = put(ssBase, sp, stack32, <u32>err, size, user);
     if (fault) return;
-    setDesc(codeLo, codeHi);
+    setDesc(codeLo, codeHi, codeAt);
     loadCsFromDescriptor(sel, off, cpl);
     if (stack32) setReg32(REG_ESP, sp); else setReg16(REG_ESP, sp);
   }
@@ -236,6 +238,7 @@ export function iret(size: i32): void {
   // return to an outer level: ESP and SS follow on the stack
   const codeLo = descLo;
   const codeHi = descHi;
+  const codeAt = descAddr;
   const a3 = ssBase + (stack32 ? sp + 3 * s : (sp + 3 * s) & 0xffff);
   const a4 = ssBase + (stack32 ? sp + 4 * s : (sp + 4 * s) & 0xffff);
   const outerEsp = size == 4 ? rd32(a3) : rd16(a3);
@@ -248,7 +251,7 @@ export function iret(size: i32): void {
   if ((sattr & 0x80) == 0) { raise(EXC_SS, <i32>(outerSs & ~3)); return; }
   writeFlagsImage(newFlags, size); // with the privilege of the handler (before the return)
   loadSsFromDescriptor(outerSs);
-  setDesc(codeLo, codeHi);
+  setDesc(codeLo, codeHi, codeAt);
   loadCsFromDescriptor(newCs, eipMasked, rpl);
   if ((segAttr(SEG_SS) & ATTR_DB) != 0) setReg32(REG_ESP, outerEsp); else setReg16(REG_ESP, outerEsp & 0xffff);
   nullInaccessibleSegments();

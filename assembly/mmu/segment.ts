@@ -21,7 +21,7 @@ import { readReg, writeReg } from "../decode/operand";
 // The descriptor most recently read by readDescriptor
 export let descLo: u32 = 0;
 export let descHi: u32 = 0;
-let descAddr: u32 = 0;
+export let descAddr: u32 = 0;
 
 @inline export function descBase(lo: u32, hi: u32): u32 { return (lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000); }
 @inline export function descLimit(lo: u32, hi: u32): u32 {
@@ -214,11 +214,11 @@ export function farCall(sel: u32, off: u32, size: i32): void {
     if (!isCode(attr)) { raise(EXC_GP, <i32>(sel & ~3)); return; }
     if (!checkDirectCode(sel)) return;
     if (off > descLimit(descLo, descHi)) { raise(EXC_GP, 0); return; }
-    const lo = descLo; const hi = descHi;
+    const lo = descLo; const hi = descHi; const at = descAddr;
     let s = pushRaw(curSp(), retCs, size);
     s = pushRaw(s, retEip, size);
     if (fault) return;
-    descLo = lo; descHi = hi;
+    setDesc(lo, hi, at);
     setCurSp(s);
     enterCode(sel, off, cpl);
     return;
@@ -237,7 +237,7 @@ export function farCall(sel: u32, off: u32, size: i32): void {
   if (!isCode(tattr) || tdpl > cpl) { raise(EXC_GP, tsel & ~3); return; }
   if (!present(tattr)) { raise(EXC_NP, tsel & ~3); return; }
   if (toff > descLimit(descLo, descHi)) { raise(EXC_GP, 0); return; }
-  const codeLo = descLo; const codeHi = descHi;
+  const codeLo = descLo; const codeHi = descHi; const codeAt = descAddr;
   if (!conforming(tattr) && tdpl < cpl) {
     // more privileged: switch to the inner stack from the TSS (SDM Vol. 3A §5.8.5)
     if (!innerStack(tdpl)) return;
@@ -245,7 +245,7 @@ export function farCall(sel: u32, off: u32, size: i32): void {
     const oldSp = curSp();
     const oldSsBase = segBase(SEG_SS);
     const oldStack32 = stack32;
-    const nsLo = descLo; const nsHi = descHi; // the new SS descriptor
+    const nsLo = descLo; const nsHi = descHi; const nsAt = descAddr; // the new SS descriptor
     const nsBase = descBase(nsLo, nsHi);
     const ns32 = (descAttr(nsHi) & ATTR_DB) != 0;
     let nsp = newEsp;
@@ -263,10 +263,10 @@ export function farCall(sel: u32, off: u32, size: i32): void {
     nsp = stackPut(nsBase, nsp, ns32, retCs, gsize, user);
     nsp = stackPut(nsBase, nsp, ns32, retEip, gsize, user);
     if (fault) return;
-    descLo = nsLo; descHi = nsHi;
+    setDesc(nsLo, nsHi, nsAt);
     markAccessed();
     setSegCache(SEG_SS, newSs, nsBase, descLimit(nsLo, nsHi), descAttr(nsHi) | 1);
-    descLo = codeLo; descHi = codeHi;
+    setDesc(codeLo, codeHi, codeAt);
     enterCode(<u32>tsel, toff, tdpl);
     setCurSp(nsp);
     return;
@@ -275,7 +275,7 @@ export function farCall(sel: u32, off: u32, size: i32): void {
   s = pushRaw(s, retEip, gsize);
   if (fault) return;
   setCurSp(s);
-  descLo = codeLo; descHi = codeHi;
+  setDesc(codeLo, codeHi, codeAt);
   enterCode(<u32>tsel, toff, cpl);
 }
 
@@ -361,7 +361,7 @@ export function farReturn(popBytes: u32, size: i32): void {
     return;
   }
   // return to an outer privilege level: pop SS:ESP too
-  const codeLo = descLo; const codeHi = descHi;
+  const codeLo = descLo; const codeHi = descHi; const codeAt = descAddr;
   const outerEsp = size == 4 ? rd32(base + after) : rd16(base + after);
   const a3 = stack32 ? after + <u32>size : (after + <u32>size) & 0xffff;
   const outerSs = rd16(base + a3);
@@ -373,7 +373,7 @@ export function farReturn(popBytes: u32, size: i32): void {
   if (!present(sattr)) { raise(EXC_SS, <i32>(outerSs & ~3)); return; }
   markAccessed();
   setSegCache(SEG_SS, outerSs, descBase(descLo, descHi), descLimit(descLo, descHi), sattr | 1);
-  descLo = codeLo; descHi = codeHi;
+  setDesc(codeLo, codeHi, codeAt);
   enterCode(retCs, retEip, rpl);
   const ns = (segAttr(SEG_SS) & ATTR_DB) != 0 ? outerEsp + popBytes : (outerEsp + popBytes) & 0xffff;
   setCurSp(ns);
@@ -407,7 +407,7 @@ export function loadSsFromDescriptor(sel: u32): void {
 }
 
 /** Restore descLo/descHi (the "descriptor last read") before a load helper. */
-export function setDesc(lo: u32, hi: u32): void { descLo = lo; descHi = hi; }
+export function setDesc(lo: u32, hi: u32, addr: u32): void { descLo = lo; descHi = hi; descAddr = addr; }
 
 /** Real-address mode far transfer: CS base = selector × 16. */
 export function realJump(sel: u32, off: u32): void { realModeCs(sel, off); }
