@@ -21,7 +21,7 @@ void serial_init(void)
     outb(COM1 + UART_DLL, 1);          /* 115200 baud */
     outb(COM1 + UART_DLM, 0);
     outb(COM1 + UART_LCR, 0x03);       /* 8N1 */
-    outb(COM1 + UART_FCR, 0x07);       /* enable and clear FIFOs */
+    outb(COM1 + UART_FCR, 0x00);       /* FIFOs off: enabling them would drop bytes already received */
     outb(COM1 + UART_MCR, 0x0B);       /* DTR, RTS, OUT2 (routes IRQ4) */
 }
 

@@ -1,0 +1,5 @@
+/* false.c — fail. */
+int main(void)
+{
+    return 1;
+}

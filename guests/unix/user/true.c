@@ -1,0 +1,5 @@
+/* true.c — succeed. */
+int main(void)
+{
+    return 0;
+}
