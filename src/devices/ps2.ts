@@ -36,7 +36,7 @@ export const KBC_CMD_SYS = 0x04;
 export const KBC_CMD_DISABLE_KBD = 0x10;
 export const KBC_CMD_DISABLE_AUX = 0x20;
 export const KBC_CMD_XLAT = 0x40;
-/** Power-on command byte as SeaBIOS leaves it (measured on QEMU 7.2): XLAT | SYS | INT. */
+/** Power-on command byte as SeaBIOS leaves it (measured on QEMU 7.2): XLAT | auxiliary disabled | INT. */
 export const KBC_POWERON_CMD = 0x61;
 
 // Controller commands (port 0x64)
@@ -215,6 +215,8 @@ export class Ps2Controller implements PortDevice {
   /** Controller command waiting for its data byte at port 0x60. */
   private awaiting: number | null = null;
   private lastWasCommand = true;
+  /** Status SYS: set by a passed self-test (the BIOS did one) and by command-byte bit 2 writes. */
+  private systemFlag = true;
   a20 = true;
   private irq1 = false;
   private irq12 = false;
@@ -246,6 +248,11 @@ export class Ps2Controller implements PortDevice {
 
   /** Fill the output buffer if it is free and update the interrupt lines. */
   private pump(): void {
+    this.fill();
+    this.updateLines();
+  }
+
+  private fill(): void {
     if (this.out === null) {
       const r = this.pendingReplies.shift();
       if (r) {
@@ -259,6 +266,9 @@ export class Ps2Controller implements PortDevice {
         }
       }
     }
+  }
+
+  private updateLines(): void {
     const full = this.out !== null;
     const irq1 = full && !this.outAux && (this.ram[0] & KBC_CMD_INT) !== 0;
     const irq12 = full && this.outAux && (this.ram[0] & KBC_CMD_INT2) !== 0;
@@ -275,7 +285,7 @@ export class Ps2Controller implements PortDevice {
   status(): number {
     return (
       (this.out !== null ? KBC_STAT_OBF : 0) |
-      (this.ram[0] & KBC_CMD_SYS ? KBC_STAT_SYS : 0) |
+      (this.systemFlag ? KBC_STAT_SYS : 0) |
       (this.lastWasCommand ? KBC_STAT_A2 : 0) |
       KBC_STAT_INH |
       (this.out !== null && this.outAux ? KBC_STAT_AUXB : 0)
@@ -287,6 +297,7 @@ export class Ps2Controller implements PortDevice {
     if (this.out !== null) {
       this.lastOut = this.out;
       this.out = null;
+      this.updateLines(); // the line drops before the next byte enters: one edge per byte
       this.pump();
     }
     return this.lastOut;
@@ -321,7 +332,7 @@ export class Ps2Controller implements PortDevice {
       case KBC_TEST_KBD:
         return this.reply(0x00);
       case KBC_SELF_TEST:
-        this.ram[0] |= KBC_CMD_SYS;
+        this.systemFlag = true;
         return this.reply(KBC_SELF_TEST_OK);
       case KBC_DISABLE_KBD:
         this.ram[0] |= KBC_CMD_DISABLE_KBD;
@@ -360,6 +371,7 @@ export class Ps2Controller implements PortDevice {
     }
     if (cmd >= KBC_WRITE_RAM && cmd < KBC_WRITE_RAM + 0x20) {
       this.ram[cmd - KBC_WRITE_RAM] = v;
+      if (cmd === KBC_WRITE_RAM) this.systemFlag = (v & KBC_CMD_SYS) !== 0;
       return this.pump();
     }
     switch (cmd) {
