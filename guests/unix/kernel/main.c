@@ -24,6 +24,23 @@ void panic(const char *fmt, ...)
     machine_off(0x7F);
 }
 
+/* Does the module command line contain the word w? (QEMU and tabvisor prefix it with the file name.) */
+static int has_word(const char *cmdline, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = cmdline; *p; p++)
+        if ((p == cmdline || p[-1] == ' ') && !strncmp(p, w, n) && (p[n] == 0 || p[n] == ' '))
+            return 1;
+    return 0;
+}
+
+/* The command line without its first word (the module's file name). */
+static const char *args_of(const char *cmdline)
+{
+    const char *sp = strchr(cmdline, ' ');
+    return sp ? sp + 1 : cmdline;
+}
+
 void kmain(uint32_t magic, struct multiboot_info *mbi)
 {
     struct multiboot_module mods[MAX_MODS];
@@ -56,7 +73,7 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
     vfs_init();
     int root = -1;
     for (int i = 0; i < nmods; i++)
-        if (root < 0 || strncmp(cmdlines[i], "root", 4) == 0)
+        if (root < 0 || has_word(cmdlines[i], "root"))
             root = i;
     if (root < 0)
         panic("no root-tree module (boot with the unix-root.img module)");
@@ -69,7 +86,7 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
         for (uint32_t pa = PGROUNDUP(mods[i].mod_start); pa + PAGE_SIZE <= mods[i].mod_end; pa += PAGE_SIZE)
             if (pa >= (uint32_t)_end && pa + PAGE_SIZE <= mem_end)
                 kfree_page((void *)pa);
-    kprintf("unix: root tree: %d entries from module '%s'\n", n, cmdlines[root]);
+    kprintf("unix: root tree: %d entries from module '%s'\n", n, args_of(cmdlines[root]));
     vfs_init_special();
     console_enable_input();
     user_init();
