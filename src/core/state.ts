@@ -1,6 +1,7 @@
 // Typed views of the running vCPU's state block (assembly/layout.ts) and of guest-physical RAM.
-// Every accessor re-checks the memory's buffer: growing wasm memory detaches old views (init()
-// grows it), so views are recreated lazily whenever `memory.buffer` changed.
+// Growing wasm memory (init() does) detaches the old buffer, leaving zero-length views: every
+// accessor checks for that (cheaply; reading `memory.buffer` on each access is not) and recreates
+// them. With a shared memory nothing detaches; ram() then re-checks that its view covers RAM.
 import * as L from "../../assembly/layout.js";
 
 /** Hidden and visible parts of one segment register (SDM Vol. 3A §3.4.3). */
@@ -37,24 +38,24 @@ export class CpuState {
 
   /** Raw u32 at a STATE_* offset. */
   u32(offset: number): number {
-    this.refresh();
+    if (this.words.length === 0) this.refresh();
     return this.words[offset >>> 2];
   }
 
   setU32(offset: number, value: number): void {
-    this.refresh();
+    if (this.words.length === 0) this.refresh();
     this.words[offset >>> 2] = value >>> 0;
   }
 
   /** Raw u64 at a STATE_* offset (two little-endian u32 words). */
   u64(offset: number): bigint {
-    this.refresh();
+    if (this.words.length === 0) this.refresh();
     const i = offset >>> 2;
     return (BigInt(this.words[i + 1]) << 32n) | BigInt(this.words[i]);
   }
 
   setU64(offset: number, value: bigint): void {
-    this.refresh();
+    if (this.words.length === 0) this.refresh();
     const i = offset >>> 2;
     const v = BigInt.asUintN(64, value);
     this.words[i] = Number(v & 0xffffffffn);
@@ -149,9 +150,10 @@ export class CpuState {
   }
   /** Guest-physical RAM [0, ramSize) as bytes. Do not keep it across init(): memory may grow. */
   ram(): Uint8Array {
-    this.refresh();
     const base = this.ramBase;
-    return this.bytes.subarray(base, base + this.ramSize);
+    const end = base + this.ramSize;
+    if (this.bytes.length < end) this.refresh();
+    return this.bytes.subarray(base, end);
   }
 
   // ---- exit slots ----

@@ -189,8 +189,8 @@ export class Machine {
       let budget = Number(end - now);
       if (this.maxInstructions !== null) budget = Math.min(budget, Number(this.maxInstructions - now));
       if (p) {
-        this.deliverInterrupts();
-        this.syncTsc();
+        this.deliverInterrupts(now);
+        this.syncTsc(now);
         budget = Math.min(budget, p.budgetUntilNextEvent(now));
       }
       const reason = this.core.run(Math.min(budget, MAX_RUN_BUDGET));
@@ -227,11 +227,11 @@ export class Machine {
    * Before each run: bring the platform up to the CPU's clock, then inject a pending interrupt if
    * the CPU can take one now, else ask the core for an interrupt-window exit.
    */
-  deliverInterrupts(): void {
+  deliverInterrupts(now: bigint = this.cpu.insnCount): void {
     const p = this.platform;
     if (!p) return;
     const cpu = this.cpu;
-    p.advanceTo(cpu.insnCount);
+    p.advanceTo(now);
     if (cpu.inject !== L.INJECT_NONE) return; // the previous injection is still to be delivered
     if (!p.interruptPending()) {
       cpu.intrPending = false;
@@ -288,10 +288,10 @@ export class Machine {
   }
 
   /** Keep RDTSC on the platform clock (STATE_TSC_OFFSET = idle time skipped so far). */
-  syncTsc(): void {
+  syncTsc(now: bigint = this.cpu.insnCount): void {
     const p = this.platform;
     if (!p?.tscOffset) return;
-    const off = p.tscOffset(this.cpu.insnCount);
+    const off = p.tscOffset(now);
     if (off !== this.lastTscOffset) {
       this.lastTscOffset = off;
       this.cpu.tscOffset = off;
