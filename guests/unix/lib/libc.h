@@ -30,6 +30,7 @@ int execvp(const char *file, char *const argv[]);
 pid_t waitpid(pid_t pid, int *status, int options);
 pid_t wait(int *status);
 int kill(pid_t pid, int sig);
+int pause(void);
 pid_t getpid(void);
 pid_t getppid(void);
 int setpgid(pid_t pid, pid_t pgid);

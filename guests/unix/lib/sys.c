@@ -51,6 +51,7 @@ int execve(const char *path, char *const argv[], char *const envp[]) { return SY
 pid_t waitpid(pid_t pid, int *status, int options) { return SYS4(SYS_wait4, pid, status, options, 0); }
 pid_t wait(int *status) { return waitpid(-1, status, 0); }
 int kill(pid_t pid, int sig) { return SYS2(SYS_kill, pid, sig); }
+int pause(void) { return SYS0(SYS_pause); }
 pid_t getpid(void) { return SYS0(SYS_getpid); }
 pid_t getppid(void) { return SYS0(SYS_getppid); }
 int setpgid(pid_t pid, pid_t pgid) { return SYS2(SYS_setpgid, pid, pgid); }
