@@ -2,16 +2,17 @@
 // `npm run bench` / `node bench/run.js`: runs each named scenario (bench/scenarios/) on tabvisor
 // and the peers (v86 with and without its JIT, QEMU TCG, native) in one session, cross-checks
 // their output, prints a table and records it in bench/results/. See docs/bench.md.
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { relative } from "node:path";
+import { engine as native } from "./engines/native.js";
 import { BenchError, BenchFailure } from "./lib/bench-error.js";
 import { callgrindCount } from "./lib/instructions.js";
-import { fromRoot } from "./lib/paths.js";
+import { HELP, parseOptions } from "./lib/options.js";
+import { fromRoot, ROOT } from "./lib/paths.js";
 import { formatTable, machineInfo, summarise, writeRecord } from "./lib/report.js";
 import { loadScenario, scenarioNames } from "./lib/scenario.js";
 import { crossCheck } from "./lib/transcripts.js";
-import { engine as native } from "./engines/native.js";
-import { HELP, parseOptions } from "./lib/options.js";
 
 const progress = (text) => process.stderr.write(`bench: ${text}\n`);
 
@@ -35,7 +36,7 @@ async function benchScenario(name, opts) {
   const limits = { timeoutSeconds: opts.timeout, maxInstructions: callgrind ? callgrind * 2 + 1e7 : 1e11 };
 
   const engines = [];
-  for (const e of opts.engines) {
+  for (const e of opts.engines.filter((x) => !scenario.engines || scenario.engines.includes(x.name))) {
     const reason = await e.unavailable(scenario);
     if (reason) progress(`${name}: ${e.name} unavailable: ${reason}`);
     engines.push({ ...e, status: reason ? "unavailable" : "ok", ...(reason ? { reason } : {}), runs: [] });
@@ -101,7 +102,7 @@ async function benchScenario(name, opts) {
       },
       engines: rows,
     };
-    for (const path of writeRecord(record, rows)) process.stdout.write(`recorded ${path.slice(fromRoot("").length)}\n`);
+    for (const path of writeRecord(record, rows)) process.stdout.write(`recorded ${relative(ROOT, path)}\n`);
   }
   return true;
 }

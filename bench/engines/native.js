@@ -13,6 +13,7 @@ export const engine = {
   timed: "whole process, spawn to exit",
 
   async unavailable(scenario) {
+    if (!scenario.native) return `scenario ${scenario.name} has no native build`;
     if (process.platform !== "linux" || !["x64", "ia32"].includes(process.arch)) return `needs Linux on x86 (have ${process.platform}/${process.arch})`;
     return existsSync(fromRoot(scenario.native)) ? null : `${scenario.native} missing (make -C bench/guests)`;
   },

@@ -47,6 +47,7 @@ export function parseCallgrindTotal(stderr) {
  * @returns {Promise<{ record: CountRecord, output: string | null } | null>}
  */
 export async function callgrindCount(scenario, repeat, { recount = false, log = () => {} } = {}) {
+  if (!scenario.native) return null;
   const nativePath = fromRoot(scenario.native);
   if (!existsSync(nativePath)) return null;
   const nativeSha256 = createHash("sha256").update(readFileSync(nativePath)).digest("hex");

@@ -23,7 +23,7 @@ export function median(values) {
  * @property {number[]} wallSeconds
  * @property {number | null} medianSeconds
  * @property {number | null} instructions    the count behind `mips`
- * @property {"callgrind" | "self" | null} instructionsSource
+ * @property {"callgrind" | "self" | "tabvisor" | null} instructionsSource
  * @property {number | null} mips
  * @property {number | null} vsTabvisor      tabvisor's median time / this engine's (>1: faster)
  */
@@ -31,16 +31,20 @@ export function median(values) {
 /**
  * @param {{ name: string, label: string, timed: string, status: string, reason?: string,
  *           runs: import("./engine.js").EngineRun[] }[]} engines
- * @param {number | null} callgrind  the native build's instruction count
+ * @param {number | null} callgrind  the native build's instruction count; without one, engines
+ *                                   that cannot count use tabvisor's (the guest is deterministic)
  * @returns {EngineSummary[]}
  */
 export function summarise(engines, callgrind) {
+  const ownCount = (e) => e.runs.find((r) => typeof r.instructions === "number")?.instructions ?? null;
+  const tabvisorCount = ownCount(engines.find((e) => e.name === "tabvisor") ?? { runs: [] });
+  const [peerCount, peerSource] = callgrind !== null ? [callgrind, "callgrind"] : [tabvisorCount, "tabvisor"];
   const rows = engines.map((e) => {
     const ok = e.status === "ok" && e.runs.length > 0;
     const seconds = e.runs.map((r) => r.seconds);
     const medianSeconds = ok ? median(seconds) : null;
-    const own = e.runs.find((r) => typeof r.instructions === "number")?.instructions ?? null;
-    const instructions = own ?? callgrind;
+    const own = ownCount(e);
+    const instructions = ok ? (own ?? peerCount) : null;
     return {
       name: e.name,
       label: e.label,
@@ -50,9 +54,9 @@ export function summarise(engines, callgrind) {
       seconds,
       wallSeconds: e.runs.map((r) => r.wallSeconds),
       medianSeconds,
-      instructions: ok ? instructions : null,
-      instructionsSource: ok && instructions !== null ? (own !== null ? "self" : "callgrind") : null,
-      mips: ok && instructions !== null ? instructions / medianSeconds / 1e6 : null,
+      instructions,
+      instructionsSource: instructions === null ? null : own !== null ? "self" : peerSource,
+      mips: instructions === null ? null : instructions / medianSeconds / 1e6,
       vsTabvisor: null,
     };
   });
@@ -146,6 +150,11 @@ export function writeRecord(record, rows) {
   return [`${base}.json`, `${base}.md`];
 }
 
+/** A number with its sign; `digits` significant digits when given. */
+function signed(x, digits) {
+  return (x >= 0 ? "+" : "") + (digits ? x.toPrecision(digits) : x.toLocaleString("en-US"));
+}
+
 function markdownRecord(record, rows) {
   const m = record.machine;
   const n = record.instructions;
@@ -158,13 +167,14 @@ function markdownRecord(record, rows) {
     `- software: Node ${m.node}, v86 ${m.v86 ?? "—"}, ${m.qemu ?? "QEMU —"}; tabvisor commit ${m.commit ?? "—"}${m.dirty ? " (with uncommitted changes)" : ""}`,
     `- guest: \`${record.kernel}\` with command line \`${record.cmdline}\`; ${record.runs} runs per engine, medians`,
     `- instructions: ${count(n.callgrind)} by callgrind (native build), ${count(n.tabvisor)} retired by tabvisor` +
-      (n.differencePercent === null ? "" : ` (${n.differencePercent >= 0 ? "+" : ""}${n.differencePercent.toFixed(3)} %)`),
+      (n.differencePercent === null ? "" : ` (${signed(n.tabvisor - n.callgrind)}, ${signed(n.differencePercent, 2)} %)`),
     `- checksum: \`${record.checksum}\`, the same transcript from every engine`,
     "",
     formatMarkdownTable(rows),
     "",
     "MIPS: tabvisor's own retired-instruction count over its time; for the others callgrind's count of",
-    "the native build over their time. Speed vs tabvisor: tabvisor's median time over the engine's.",
+    "the native build (or, without one, tabvisor's count) over their time. Speed vs tabvisor:",
+    "tabvisor's median time over the engine's.",
     "",
     "Timed:",
     ...rows.map((r) => `- ${r.label}: ${r.timed}`),

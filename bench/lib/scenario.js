@@ -10,7 +10,8 @@ import { BenchError } from "./bench-error.js";
  * @property {string} name            file name under bench/scenarios/, without .js
  * @property {string} title           one line for the report
  * @property {string} kernel          Multiboot ELF, relative to the repository root
- * @property {string} native          the same workload as a static Linux i386 program
+ * @property {string} [native]        the same workload as a static Linux i386 program, if any
+ * @property {string[]} [engines]     the engines that apply (default: all)
  * @property {number} defaultRepeat   size knob used when --repeat is not given
  * @property {number} maxRepeat
  * @property {(repeat: number) => string} cmdline  the guest's command line for a size

@@ -57,3 +57,16 @@ describe("recordBaseName", () => {
     expect(recordBaseName(new Date("2026-11-22T01:02:03Z"), machine, "cpu")).toBe("2026-11-22T0102Z-amd-epyc-9r14-96-core-processor-2c-cpu");
   });
 });
+
+describe("summarise without a callgrind count", () => {
+  it("turns the peers' times into MIPS with tabvisor's count, and says so", () => {
+    const rows = summarise(
+      [
+        { name: "tabvisor", label: "tabvisor", timed: "t", status: "ok", runs: [run(4, 400_000_000)] },
+        { name: "qemu", label: "QEMU", timed: "t", status: "ok", runs: [run(0.5)] },
+      ],
+      null,
+    );
+    expect(rows[1]).toMatchObject({ instructions: 400_000_000, instructionsSource: "tabvisor", mips: 800 });
+  });
+});
