@@ -19,6 +19,7 @@ import {
   reg8, reg16, reg32, setReg8, setReg16, setReg32, segSel, segBase,
   eip, insnEip, cpl, fault, o32, a32, segOvr, rep, code32, stack32,
   remaining, executed, attention, exitReason, requestExit, raise, loadLive, storeLive, cr0,
+  checkSegRead, checkSegWrite,
 } from "./state";
 import {
   fl, getEflags, setEflags, getCF, getZF, getSF, getOF, getAF, getPF, condition, lazyLogic,
@@ -147,6 +148,7 @@ function step(): void {
   a32 = code32;
   segOvr = -1;
   rep = 0;
+  let lock = false;
   let op = fetch8();
   // prefixes (SDM Vol. 2 §2.1.1); at most 15 bytes in all
   for (let n = 0; n < 14; n++) {
@@ -161,12 +163,43 @@ function step(): void {
       case 0x65: segOvr = SEG_GS; break;
       case 0xf2: rep = 0xf2; break;
       case 0xf3: rep = 0xf3; break;
-      case 0xf0: break; // LOCK: accepted (one CPU, instructions are atomic)
-      default: { dispatch(op); return; }
+      case 0xf0: lock = true; break; // LOCK: one CPU, so instructions are atomic anyway
+      default: {
+        if (lock && !lockable(op)) { raise(EXC_UD, -1); return; }
+        dispatch(op);
+        return;
+      }
     }
     op = fetch8();
   }
   raise(EXC_GP, 0); // longer than 15 bytes
+}
+
+/**
+ * LOCK is valid only on the read-modify-write instructions with a memory destination (SDM
+ * Vol. 2 "LOCK"); anything else raises #UD. Peeks at the opcode's ModR/M without consuming it.
+ */
+function lockable(op: u32): bool {
+  const start = eip;
+  let ok = false;
+  if (op == 0x0f) {
+    const op2 = fetch8();
+    const m = fetch8();
+    const reg = (m >> 3) & 7;
+    ok = m < 0xc0 && (op2 == 0xab || op2 == 0xb3 || op2 == 0xbb || op2 == 0xb0 || op2 == 0xb1 ||
+      op2 == 0xc0 || op2 == 0xc1 || (op2 == 0xba && reg >= 5) || (op2 == 0xc7 && reg == 1));
+  } else {
+    const m = fetch8();
+    const reg = (m >> 3) & 7;
+    if (op < 0x40) ok = (op & 6) == 0 && (op & 0x38) != 0x38;
+    else if (op >= 0x80 && op <= 0x83) ok = reg != 7;
+    else if (op == 0x86 || op == 0x87) ok = true;
+    else if (op == 0xf6 || op == 0xf7) ok = reg == 2 || reg == 3;
+    else if (op == 0xfe || op == 0xff) ok = reg <= 1;
+    ok = ok && m < 0xc0;
+  }
+  eip = start;
+  return ok;
 }
 
 function dispatch(op: u32): void {
@@ -195,6 +228,7 @@ function dispatch(op: u32): void {
           return;
         }
         if (o == ALU_CMP) { const a = rd32(eaLin); if (fault) return; alu32(o, a, b); return; }
+        checkSegWrite(eaSeg);
         const a = rmw32(eaLin);
         if (fault) return;
         rmwEnd32(alu32(o, a, b));
@@ -367,7 +401,7 @@ function dispatch(op: u32): void {
       decodeModrm();
       if (o32) {
         const v = reg32(regField());
-        if (rmIsReg) setReg32(rmField(), v); else wr32(eaLin, v);
+        if (rmIsReg) setReg32(rmField(), v); else { checkSegWrite(eaSeg); wr32(eaLin, v); }
       } else writeE(2, readG(2));
       return;
     }
@@ -387,7 +421,7 @@ function dispatch(op: u32): void {
       if (s > 5) { raise(EXC_UD, -1); return; }
       const v = segSel(s);
       // to a register: 32-bit operand zero-extends (Intel); to memory: always 16 bits
-      if (rmIsReg) writeReg(rmField(), osize(), v); else wr16(eaLin, v);
+      if (rmIsReg) writeReg(rmField(), osize(), v); else { checkSegWrite(eaSeg); wr16(eaLin, v); }
       return;
     }
     case 0x8d: {
@@ -416,6 +450,7 @@ function dispatch(op: u32): void {
       const oldSp = sp();
       setSp(spAdd(oldSp, <u32>size));
       if (eaEspBase) recomputeEspEa(oldSp);
+      checkSegWrite(eaSeg);
       if (size == 4) wr32(eaLin, v); else wr16(eaLin, v);
       if (fault) setSp(oldSp);
       return;
@@ -476,8 +511,10 @@ function dispatch(op: u32): void {
     // ---- MOV with moffs ----
     case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
       const off = a32 ? fetch32() : fetch16();
-      const lin = segBase(segOvr >= 0 ? segOvr : SEG_DS) + off;
+      const mseg = segOvr >= 0 ? segOvr : SEG_DS;
+      const lin = segBase(mseg) + off;
       const size = (op & 1) == 0 ? 1 : osize();
+      if (op < 0xa2) checkSegRead(mseg); else checkSegWrite(mseg);
       if (op < 0xa2) {
         const v = size == 4 ? rd32(lin) : (size == 2 ? rd16(lin) : rd8(lin));
         if (fault) return;
@@ -519,7 +556,7 @@ function dispatch(op: u32): void {
       const v = rmwE(size);
       if (fault) return;
       if ((count & 0x1f) == 0) return;
-      rmwEndE(size, shift(regField(), v, count, size));
+      rmwEndE(size, shift(regField(), v, count, size, op <= 0xc1 && rmIsReg));
       return;
     }
     case 0xc2: {
@@ -557,6 +594,7 @@ function dispatch(op: u32): void {
     case 0xd6: salc(); return;
     case 0xd7: {
       const off = a32 ? reg32(REG_EBX) + reg8(0) : (reg16(REG_EBX) + reg8(0)) & 0xffff;
+      checkSegRead(segOvr >= 0 ? segOvr : SEG_DS);
       const v = rd8(segBase(segOvr >= 0 ? segOvr : SEG_DS) + off);
       if (fault) return;
       setReg8(0, v);
@@ -922,6 +960,7 @@ function dispatch0F(op: u32): void {
 }
 
 function cmpxchg8b(): void {
+  checkSegWrite(eaSeg);
   const lo = rmw32(eaLin);
   const hi = rd32(eaLin + 4);
   if (fault) return;

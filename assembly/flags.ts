@@ -57,6 +57,14 @@ export function lazyResultWith(res: u32, sign: u32, cf: bool, ovf: bool, af: boo
   lzMask = LOGIC_LAZY;
 }
 
+/** Set all six arithmetic flags at once (for instructions with odd flag rules). */
+export function setArithFlags(bits: u32): void {
+  fl = (fl & ~EFLAGS_ARITH) | (bits & EFLAGS_ARITH);
+  lzMask = 0;
+}
+
+@inline export function parityBit(v: u32): u32 { return (popcnt<u32>(v & 0xff) & 1) == 0 ? EFLAGS_PF : 0; }
+
 // ---- reading single flags ----
 
 export function getCF(): bool {

@@ -25,7 +25,22 @@ import {
 @inline export function segBase(s: i32): u32 { return load<u32>(segAddr(s) + SEG_BASE); }
 @inline export function segLimit(s: i32): u32 { return load<u32>(segAddr(s) + SEG_LIMIT); }
 @inline export function segAttr(s: i32): u32 { return load<u32>(segAddr(s) + SEG_ATTR); }
+// Usability of the six segment registers for data accesses, bit per SEG_*: a null (or not
+// present) segment faults any access; a code or read-only data segment faults writes.
+export let segUnusable: u32 = 0;
+export let segReadOnly: u32 = 0;
+
+function updateSegMask(s: i32, attr: u32): void {
+  if (s > 5) return;
+  const bit: u32 = 1 << s;
+  const unusable = (attr & 0x80) == 0 || (attr & 0x1a) == 0x18; // not present, or execute-only code
+  const ro = (attr & 0x08) != 0 || (attr & 0x02) == 0; //           code, or data without W
+  segUnusable = unusable ? segUnusable | bit : segUnusable & ~bit;
+  segReadOnly = ro ? segReadOnly | bit : segReadOnly & ~bit;
+}
+
 export function setSegCache(s: i32, sel: u32, base: u32, limit: u32, attr: u32): void {
+  updateSegMask(s, attr);
   const a = segAddr(s);
   store<u32>(a + SEG_SEL, sel);
   store<u32>(a + SEG_BASE, base);
@@ -82,6 +97,15 @@ export function requestExit(reason: i32): void {
 @inline export function setA32(v: bool): void { a32 = v; }
 @inline export function clearFault(): void { fault = false; }
 
+/** #GP(0) unless segment `s` may be read (SDM Vol. 3A §5.4.1: null selector use). */
+@inline export function checkSegRead(s: i32): void {
+  if (((segUnusable >> <u32>s) & 1) != 0) raise(13, 0);
+}
+/** #GP(0) unless segment `s` may be written. */
+@inline export function checkSegWrite(s: i32): void {
+  if ((((segUnusable | segReadOnly) >> <u32>s) & 1) != 0) raise(13, 0);
+}
+
 /** Record exception `vector` (error code `error`, or -1 for none) for the current instruction. */
 export function raise(vector: i32, error: i32): void {
   if (fault) return; // the first exception of an instruction wins
@@ -94,6 +118,7 @@ export function raise(vector: i32, error: i32): void {
 
 /** Re-derive cached facts (CPL, CS base, operand/stack size) from the state block. */
 export function refreshSegCaches(): void {
+  for (let s = 0; s < 6; s++) updateSegMask(s, segAttr(s));
   cpl = <i32>load<u32>(STATE_BASE + STATE_CPL);
   csBase = segBase(SEG_CS);
   code32 = (segAttr(SEG_CS) & ATTR_DB) != 0;

@@ -3,7 +3,7 @@
 // and segment overrides. Sets the globals below for the instruction handlers.
 
 import { SEG_DS, SEG_SS } from "../layout";
-import { reg32, reg16, a32, segOvr, segBase } from "../state";
+import { reg32, reg16, a32, segOvr, segBase, checkSegRead } from "../state";
 import { fetch8, fetch32, fetch16 } from "../mmu/memory";
 
 export let modrm: u32 = 0; //    the ModR/M byte
@@ -25,6 +25,7 @@ export function decodeModrm(): void {
   eaEspBase = false;
   if (a32) ea32(m); else ea16(m);
   eaLin = segBase(eaSeg) + eaOff;
+  checkSegRead(eaSeg);
 }
 
 function ea32(m: u32): void {

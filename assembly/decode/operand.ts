@@ -1,8 +1,8 @@
 // Operand access after decodeModrm(): the E operand (register or memory per ModR/M.rm) and the
 // G operand (register per ModR/M.reg), in sizes 1, 2 and 4 bytes (SDM Vol. 2 §A.2 notation).
 
-import { reg8, reg16, reg32, setReg8, setReg16, setReg32 } from "../state";
-import { modrm, rmIsReg, eaLin } from "./modrm";
+import { reg8, reg16, reg32, setReg8, setReg16, setReg32, checkSegWrite } from "../state";
+import { modrm, rmIsReg, eaLin, eaSeg } from "./modrm";
 import { rd8, rd16, rd32, wr8, wr16, wr32, rmw8, rmw16, rmw32, rmwEnd8, rmwEnd16, rmwEnd32 } from "../mmu/memory";
 
 @inline export function readReg(r: i32, size: i32): u32 {
@@ -21,12 +21,14 @@ import { rd8, rd16, rd32, wr8, wr16, wr32, rmw8, rmw16, rmw32, rmwEnd8, rmwEnd16
 }
 @inline export function writeE(size: i32, v: u32): void {
   if (rmIsReg) { writeReg(<i32>(modrm & 7), size, v); return; }
+  checkSegWrite(eaSeg);
   if (size == 4) wr32(eaLin, v); else if (size == 2) wr16(eaLin, v); else wr8(eaLin, v);
 }
 
 /** Read E for a read-modify-write (memory: translated once with write intent). */
 @inline export function rmwE(size: i32): u32 {
   if (rmIsReg) return readReg(<i32>(modrm & 7), size);
+  checkSegWrite(eaSeg);
   return size == 4 ? rmw32(eaLin) : (size == 2 ? rmw16(eaLin) : rmw8(eaLin));
 }
 /** Complete the read-modify-write begun by rmwE. */

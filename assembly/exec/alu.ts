@@ -94,9 +94,9 @@ export function neg(v: u32, size: i32): u32 {
 }
 
 // ---- BCD adjustments (SDM Vol. 2: DAA, DAS, AAA, AAS, AAM, AAD) ----
-// Flags the SDM leaves undefined are set as Intel processors do: DAA/DAS OF from the final
-// AL as if the adjustment were an addition/subtraction; AAA/AAS leave OF/SF/ZF/PF from the
-// adjusted AL; AAM/AAD set SF/ZF/PF from AL and clear CF/AF/OF.
+// Flags the SDM leaves undefined are set as Intel processors do: DAA/DAS clear OF; AAA/AAS
+// clear OF and SF and set ZF/PF from the final AL; AAM clears CF/AF/OF; AAD sets the flags of
+// the 8-bit addition it performs.
 
 function setArith6(cf: bool, af: bool, res8: u32, ovf: bool): void {
   lazyResultWith(res8 & 0xff, 0x80, cf, ovf, af);
@@ -119,7 +119,7 @@ export function daa(): void {
     cf = true;
   }
   setReg8(0, al);
-  setArith6(cf, newAf, al, ((oldAl ^ al) & (al & 0x80)) != 0 && (oldAl & 0x80) == 0);
+  setArith6(cf, newAf, al, false);
 }
 
 export function das(): void {
@@ -139,7 +139,7 @@ export function das(): void {
     cf = true;
   }
   setReg8(0, al);
-  setArith6(cf, newAf, al, (oldAl & 0x80) != 0 && (al & 0x80) == 0);
+  setArith6(cf, newAf, al, false);
 }
 
 export function aaa(): void {
@@ -162,7 +162,8 @@ export function aas(): void {
   let ax = reg16(REG_EAX);
   const adjust = (ax & 0xf) > 9 || getAF();
   if (adjust) {
-    ax = (((ax & 0xff) - 6) & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
+    ax = (ax - 6) & 0xffff; // AX - 6 borrows from AH, then AH - 1 (SDM "AAS")
+    ax = (ax - 0x100) & 0xffff;
   }
   const al = ax & 0x0f;
   setReg16(REG_EAX, (ax & 0xff00) | al);
@@ -186,9 +187,12 @@ export function aam(base: u32): bool {
 
 export function aad(base: u32): void {
   const ax = reg16(REG_EAX);
-  const al = ((ax & 0xff) + (ax >> 8) * base) & 0xff;
+  const lo = ax & 0xff;
+  const add = ((ax >> 8) * base) & 0xff;
+  const al = (lo + add) & 0xff;
   setReg16(REG_EAX, al);
-  lazyLogic(al, 0x80);
+  // Intel: flags of the 8-bit ADD AL, (AH * imm8)
+  lazyArith(LZ_ADD, lo, add, al, 0x80);
 }
 
 /** SALC (undocumented D6): AL = CF ? 0xFF : 0. */

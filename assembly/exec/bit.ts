@@ -1,12 +1,11 @@
 // Bit instructions: BT BTS BTR BTC (register and immediate offsets) and BSF/BSR
 // (SDM Vol. 2 "BT", "BSF", "BSR"). With a register offset and a memory operand the offset is a
 // signed bit string index that may reach outside the addressed word.
-// Flags: BT* set CF and leave ZF; BSF/BSR set ZF. The SDM leaves the others undefined; here
-// they keep their values, and a zero source leaves the destination unchanged, as Intel does.
+// Flags: BT* set CF and leave the rest; BSF/BSR as Intel processors do (see bitScan).
 
-import { EFLAGS_CF, EFLAGS_ZF } from "../layout";
+import { EFLAGS_CF, EFLAGS_ZF, EFLAGS_PF } from "../layout";
 import { fault } from "../state";
-import { setFlagBits } from "../flags";
+import { setFlagBits, setArithFlags, parityBit } from "../flags";
 import { rmIsReg, eaOff, eaLin, setEaOff, modrm } from "../decode/modrm";
 import { readReg, writeReg, readE, writeG } from "../decode/operand";
 import { rd16, rd32, rmw16, rmw32, rmwEnd16, rmwEnd32 } from "../mmu/memory";
@@ -58,11 +57,13 @@ export function bitTest(kind: i32, offset: u32, regOffset: bool, size: i32): voi
 export function bitScan(reverse: bool, size: i32): void {
   const v = readE(size);
   if (fault) return;
+  // Intel: a zero source sets ZF and PF and leaves the destination; otherwise PF is the parity of
+  // the index; CF, OF, SF, AF are cleared either way.
   if (v == 0) {
-    setFlagBits(EFLAGS_ZF, true);
+    setArithFlags(EFLAGS_ZF | EFLAGS_PF);
     return;
   }
   const idx: u32 = reverse ? 31 - clz<u32>(v) : ctz<u32>(v);
   writeG(size, idx);
-  setFlagBits(EFLAGS_ZF, false);
+  setArithFlags(parityBit(idx));
 }

@@ -1,10 +1,16 @@
 // MUL, IMUL (one-, two- and three-operand forms), DIV, IDIV (SDM Vol. 2).
-// CF=OF report a significant upper half. SF/ZF/PF/AF are "undefined" in the SDM: set here from
-// the low half of the result with AF cleared, which is what the compiler never depends on.
+// CF=OF report a significant upper half. SF/ZF/PF/AF are "undefined" in the SDM: set here as
+// Intel processors set them (mulFlags).
 // DIV/IDIV leave the flags unchanged and raise #DE for a zero divisor or a quotient overflow.
 
 import { EXC_DE, REG_EAX, REG_EDX } from "../layout";
-import { lazyResultWith } from "../flags";
+import { setArithFlags, parityBit } from "../flags";
+import { EFLAGS_CF, EFLAGS_OF, EFLAGS_SF } from "../layout";
+
+// Intel processors: SF = MSB of the low half, ZF = 0, PF = parity of the low byte, AF = 0.
+function mulFlags(low: u32, sign: u32, over: bool): void {
+  setArithFlags((over ? EFLAGS_CF | EFLAGS_OF : 0) | ((low & sign) != 0 ? EFLAGS_SF : 0) | parityBit(low));
+}
 import { reg8, reg16, reg32, setReg16, setReg32, raise, setReg8 } from "../state";
 
 /** MUL (unsigned) or IMUL (signed) of the accumulator by `src`, size 1/2/4. */
@@ -22,7 +28,7 @@ export function mulAcc(signed: bool, src: u32, size: i32): void {
       over = (r >> 8) != 0;
     }
     setReg16(REG_EAX, r);
-    lazyResultWith(r & 0xff, 0x80, over, over, false);
+    mulFlags(r & 0xff, 0x80, over);
   } else if (size == 2) {
     const ax = reg16(REG_EAX);
     let r: u32;
@@ -37,7 +43,7 @@ export function mulAcc(signed: bool, src: u32, size: i32): void {
     }
     setReg16(REG_EAX, r & 0xffff);
     setReg16(REG_EDX, r >>> 16);
-    lazyResultWith(r & 0xffff, 0x8000, over, over, false);
+    mulFlags(r & 0xffff, 0x8000, over);
   } else {
     const eax = reg32(REG_EAX);
     let lo: u32;
@@ -56,7 +62,7 @@ export function mulAcc(signed: bool, src: u32, size: i32): void {
     }
     setReg32(REG_EAX, lo);
     setReg32(REG_EDX, hi);
-    lazyResultWith(lo, 0x80000000, over, over, false);
+    mulFlags(lo, 0x80000000, over);
   }
 }
 
@@ -66,13 +72,13 @@ export function imulTrunc(a: u32, b: u32, size: i32): u32 {
     const p = <i32>(<i16>a) * <i32>(<i16>b);
     const over = p != <i32>(<i16>p);
     const r = <u32>p & 0xffff;
-    lazyResultWith(r, 0x8000, over, over, false);
+    mulFlags(r, 0x8000, over);
     return r;
   }
   const p = <i64>(<i32>a) * <i64>(<i32>b);
   const r = <u32>p;
   const over = p != <i64>(<i32>r);
-  lazyResultWith(r, 0x80000000, over, over, false);
+  mulFlags(r, 0x80000000, over);
   return r;
 }
 

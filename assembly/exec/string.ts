@@ -6,7 +6,7 @@
 
 import { REG_ECX, REG_ESI, REG_EDI, REG_EAX, SEG_DS, SEG_ES, EFLAGS_DF, REG_EDX } from "../layout";
 import {
-  reg32, setReg32, reg16, setReg16, setReg8, a32, segOvr, segBase, fault, rep, insnEip, eip, remaining, executed, cpl,
+  reg32, setReg32, reg16, setReg16, setReg8, a32, segOvr, segBase, fault, rep, insnEip, eip, remaining, executed, cpl, checkSegRead, checkSegWrite,
 } from "../state";
 import { flagsRaw, getZF } from "../flags";
 import { rdSize, wrSize } from "../mmu/memory";
@@ -96,6 +96,10 @@ function element(op: i32, size: i32, delta: u32): bool {
 
 /** Execute string instruction `op` with element `size` under the current prefixes. */
 export function stringOp(op: i32, size: i32): void {
+  if (op == STR_MOVS || op == STR_CMPS || op == STR_LODS || op == STR_OUTS) checkSegRead(srcSeg());
+  if (op == STR_MOVS || op == STR_STOS || op == STR_INS) checkSegWrite(SEG_ES);
+  else if (op == STR_CMPS || op == STR_SCAS) checkSegRead(SEG_ES);
+  if (fault) return;
   const delta: u32 = (flagsRaw() & EFLAGS_DF) != 0 ? <u32>-size : <u32>size;
   if (rep == 0) {
     element(op, size, delta);

@@ -255,7 +255,8 @@ export function invdWbinvd(): void { privileged(); }
 
 /** The virtual TSC: retired instructions (this run included) plus the offset WRMSR set. */
 function tscNow(): u64 {
-  return load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>executed + load<u64>(STATE_BASE + STATE_TSC_OFFSET);
+  // instructions retired before this one
+  return load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(executed - 1) + load<u64>(STATE_BASE + STATE_TSC_OFFSET);
 }
 
 export function rdmsr(): void {
@@ -279,7 +280,7 @@ export function wrmsr(): void {
   const v: u64 = (<u64>reg32(REG_EDX) << 32) | <u64>reg32(REG_EAX);
   switch (msr) {
     case 0x10: {
-      const now = load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>executed;
+      const now = load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(executed - 1);
       store<u64>(STATE_BASE + STATE_TSC_OFFSET, v - now);
       return;
     }
