@@ -1,20 +1,12 @@
 // `tabvisor run`: boot a Multiboot kernel on the bare machine with COM1 on stdin/stdout.
 import { readFileSync } from "node:fs";
 import { loadCoreNode } from "../core/load-node.js";
-import { Machine, type MachineStop } from "../hv/vm.js";
+import { Machine } from "../hv/vm.js";
 import { MultibootError, type MultibootModule } from "../hv/multiboot.js";
 import { Platform } from "../devices/platform.js";
 import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
 import { HostInput, type CliIo } from "./io.js";
-import {
-  STATUS_HALTED,
-  STATUS_INTERNAL,
-  STATUS_MAX_INSTRUCTIONS,
-  STATUS_RESET,
-  STATUS_TRIPLE_FAULT,
-  STATUS_USER_QUIT,
-  UsageError,
-} from "./exit-status.js";
+import { STATUS_USER_QUIT, UsageError, statusOf } from "./exit-status.js";
 import type { Verb } from "./verb.js";
 
 export const DEFAULT_MEM_MIB = 128; // QEMU's default
@@ -54,23 +46,6 @@ function readInput(path: string, what: string): Uint8Array {
     const why =
       e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.code === "EACCES" ? "permission denied" : e.message;
     throw new UsageError(`cannot read ${what} '${path}': ${why}`);
-  }
-}
-
-function statusOf(stop: MachineStop): number {
-  switch (stop.reason) {
-    case "debug-exit":
-      return stop.debugExit!.status & 0xff;
-    case "triple-fault":
-      return STATUS_TRIPLE_FAULT;
-    case "max-instructions":
-      return STATUS_MAX_INSTRUCTIONS;
-    case "halted":
-      return STATUS_HALTED;
-    case "reset":
-      return STATUS_RESET;
-    default:
-      return STATUS_INTERNAL;
   }
 }
 
