@@ -112,7 +112,8 @@ export class IsaMachine {
   private constructor(readonly core: Core) {}
 
   static async create(): Promise<IsaMachine> {
-    const core = await loadCoreNode();
+    // TABVISOR_CORE_WASM selects another build of the core (e.g. one compiled from a given commit)
+    const core = await loadCoreNode({ wasmPath: process.env.TABVISOR_CORE_WASM || undefined });
     const m = new IsaMachine(core);
     core.init(RAM_BYTES);
     return m;
@@ -291,7 +292,7 @@ export function describeCase(fx: Fixture, form: FixtureForm, c: FixtureCase): st
   return `bytes ${c.b ?? form.b} | ${regs} flags=${flagNames(c.i[8])}${mem}`;
 }
 
-export const coreBuilt = (): boolean => existsSync(coreWasmPath());
+export const coreBuilt = (): boolean => existsSync(process.env.TABVISOR_CORE_WASM || coreWasmPath());
 
 /**
  * The vitest suite of one fixture family: one test per instruction form; a failing test lists the

@@ -23,7 +23,7 @@ describeFamily("misc", (machine: () => IsaMachine) => {
       expect(vendor).toMatch(/^[\x20-\x7e]{12}$/);
     });
     it("leaf 1 reports family 6 and exactly the i686 features the core implements", () => {
-      const [eax, , , edx] = cpuid(1);
+      const [eax, , edx] = cpuid(1); // regs in Intel order: eax ecx edx ebx
       const family = (eax >>> 8) & 0xf;
       expect(family).toBe(6);
       const bits = (n: number) => (edx >>> n) & 1;
