@@ -24,6 +24,39 @@ function v86Version() {
   }
 }
 
+/** Runs every available engine `runs` times, round-robin so that slow drifts of the machine touch
+ * them all alike. An engine that fails once is not run again. */
+async function runRounds(name, engines, scenario, repeat, runs, limits) {
+  for (let run = 1; run <= runs; run++) {
+    for (const e of engines.filter((x) => x.status === "ok")) {
+      try {
+        const r = await e.runOnce(scenario, repeat, limits);
+        e.runs.push(r);
+        progress(`${name}: run ${run}/${runs} ${e.name} ${r.seconds.toFixed(3)} s`);
+      } catch (err) {
+        if (!(err instanceof BenchFailure)) throw err;
+        Object.assign(e, { status: "failed", reason: err.message });
+        progress(`${name}: ${e.name} FAILED: ${err.message}`);
+      }
+    }
+  }
+}
+
+/** The cross-check of every run's transcript, plus tabvisor's determinism. */
+function checkRuns(scenario, engines, counted) {
+  const transcripts = engines.flatMap((e) => e.runs.map((r, i) => ({ label: e.label, run: i + 1, output: r.output })));
+  const nativeRun = engines.find((e) => e.name === "native")?.runs[0];
+  const reference = nativeRun
+    ? { label: native.label, output: nativeRun.output }
+    : counted?.output
+      ? { label: "native under callgrind", output: counted.output }
+      : transcripts[0];
+  const check = reference ? crossCheck(scenario.checksumPattern, reference, transcripts) : { checksum: null, problems: ["no engine ran"] };
+  const selfCounts = new Set(engines.find((e) => e.name === "tabvisor")?.runs.map((r) => r.instructions));
+  if (selfCounts.size > 1) check.problems.push(`tabvisor retired different instruction counts across runs: ${[...selfCounts].join(", ")} (virtual time must be deterministic)`);
+  return check;
+}
+
 /** Runs one scenario on the chosen engines; returns true when every engine that ran agreed. */
 async function benchScenario(name, opts) {
   const scenario = await loadScenario(name);
@@ -41,34 +74,11 @@ async function benchScenario(name, opts) {
     if (reason) progress(`${name}: ${e.name} unavailable: ${reason}`);
     engines.push({ ...e, status: reason ? "unavailable" : "ok", ...(reason ? { reason } : {}), runs: [] });
   }
-  // Round-robin over engines so that slow drifts of the machine touch them all alike.
-  for (let run = 1; run <= opts.runs; run++) {
-    for (const e of engines.filter((x) => x.status === "ok")) {
-      try {
-        const r = await e.runOnce(scenario, repeat, limits);
-        e.runs.push(r);
-        progress(`${name}: run ${run}/${opts.runs} ${e.name} ${r.seconds.toFixed(3)} s`);
-      } catch (err) {
-        if (!(err instanceof BenchFailure)) throw err;
-        Object.assign(e, { status: "failed", reason: err.message });
-        progress(`${name}: ${e.name} FAILED: ${err.message}`);
-      }
-    }
-  }
-
-  const transcripts = engines.flatMap((e) => e.runs.map((r, i) => ({ label: e.label, run: i + 1, output: r.output })));
-  const nativeRun = engines.find((e) => e.name === "native")?.runs[0];
-  const reference = nativeRun
-    ? { label: native.label, output: nativeRun.output }
-    : counted?.output
-      ? { label: "native under callgrind", output: counted.output }
-      : transcripts[0];
-  const check = reference ? crossCheck(scenario.checksumPattern, reference, transcripts) : { checksum: null, problems: ["no engine ran"] };
+  await runRounds(name, engines, scenario, repeat, opts.runs, limits);
+  const check = checkRuns(scenario, engines, counted);
   const rows = summarise(engines, callgrind);
   const tabRow = rows.find((r) => r.name === "tabvisor");
   const own = tabRow?.instructionsSource === "self" ? tabRow.instructions : null;
-  const selfCounts = new Set(engines.find((e) => e.name === "tabvisor")?.runs.map((r) => r.instructions));
-  if (selfCounts.size > 1) check.problems.push(`tabvisor retired different instruction counts across runs: ${[...selfCounts].join(", ")} (virtual time must be deterministic)`);
 
   process.stdout.write(`\n${scenario.name}: ${scenario.title}\n`);
   process.stdout.write(`command line "${scenario.cmdline(repeat)}", ${opts.runs} run(s) per engine, instructions: ` +
