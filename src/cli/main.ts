@@ -1,6 +1,6 @@
 // The tabvisor command: dispatch to one function per verb; every failure becomes one line on
 // stderr and a documented exit status (docs/cli.md).
-import { CoreLoadError } from "../core/core.js";
+import { CoreLoadError, GuestRamError } from "../core/core.js";
 import { STATUS_INTERNAL, STATUS_USAGE, UsageError } from "./exit-status.js";
 import { processIo, type CliIo } from "./io.js";
 import { runVerb } from "./run.js";
@@ -37,6 +37,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     return await verb.run(rest, io);
   } catch (err) {
+    if (err instanceof GuestRamError) {
+      io.stderr.write(`tabvisor: ${err.message} (try a smaller --mem)\n`);
+      return STATUS_USAGE;
+    }
     if (err instanceof UsageError) {
       io.stderr.write(`tabvisor: ${err.message}\n`);
       return STATUS_USAGE;

@@ -90,9 +90,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const err: number[] = [];
   const machine = new Machine({
     core,
-    ramBytes: memMiB << 20,
+    ramBytes: memMiB * 1024 * 1024,
     maxInstructions,
-    platform: (bus) => new Platform(bus, { ramBytes: memMiB << 20 }),
+    platform: (bus) => new Platform(bus, { ramBytes: memMiB * 1024 * 1024 }),
     onOutput: (source, byte) => {
       if (source === "com1") out.push(byte);
       else if (source === "debugcon") err.push(byte);

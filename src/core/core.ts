@@ -7,7 +7,8 @@ import { CpuState } from "./state.js";
 /** The export surface of build/tabvisor.wasm (docs/core-api.md, "Exports"). */
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
-  init(ramBytes: number): void;
+  /** 1 on success, 0 if the memory could not grow. */
+  init(ramBytes: number): number;
   run(budget: number): number;
   sync(): void;
   stateBase(): number;
@@ -18,6 +19,11 @@ export interface CoreExports {
 /** A core whose wasm could not be instantiated or does not have the agreed exports. */
 export class CoreLoadError extends Error {
   override name = "CoreLoadError";
+}
+
+/** The wasm memory could not grow to hold the requested guest RAM. */
+export class GuestRamError extends Error {
+  override name = "GuestRamError";
 }
 
 const REQUIRED_EXPORTS = ["memory", "init", "run", "sync", "stateBase", "ramAreaBase", "tlbBase"] as const;
@@ -44,7 +50,9 @@ export class Core {
   /** Power on with `ramBytes` of guest RAM (a multiple of 4 KiB); grows memory, so views refresh. */
   init(ramBytes: number): void {
     if (ramBytes <= 0 || ramBytes % 4096 !== 0) throw new RangeError(`RAM size ${ramBytes} is not a positive multiple of 4 KiB`);
-    this.exports.init(ramBytes);
+    if (!this.exports.init(ramBytes)) {
+      throw new GuestRamError(`cannot allocate ${ramBytes / (1 << 20)} MiB of guest RAM in wasm memory`);
+    }
     this.state.refresh();
   }
 

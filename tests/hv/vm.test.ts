@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as L from "../../assembly/layout.js";
 import { loadCoreNode } from "../../src/core/load-node.js";
+import { GuestRamError } from "../../src/core/core.js";
 import { Machine, type MachineOptions, type OutputSource } from "../../src/hv/vm.js";
 import { Platform } from "../../src/devices/platform.js";
 import type { MultibootModule } from "../../src/hv/multiboot.js";
@@ -236,5 +237,11 @@ describe("bad configuration", () => {
     const core = await loadCoreNode();
     expect(() => new Machine({ core, ramBytes: MiB })).toThrow(/at least 2 MiB/);
     expect(() => new Machine({ core, ramBytes: 4 * MiB + 1 })).toThrow(RangeError);
+  });
+
+  it("reports guest RAM that wasm memory cannot hold (4 GiB minus the core's own area)", async () => {
+    const core = await loadCoreNode();
+    expect(() => new Machine({ core, ramBytes: 0xfff00000 })).toThrow(GuestRamError);
+    expect(() => new Machine({ core, ramBytes: 0xfff00000 })).toThrow(/cannot allocate 4095 MiB/);
   });
 });
