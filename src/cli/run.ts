@@ -20,6 +20,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "cmdline", value: "S", help: "kernel command line; the kernel sees 'KERNEL S' as QEMU -append gives it" },
   { name: "mem", value: "MiB", help: `guest RAM in MiB (${MIN_MEM_MIB}..${MAX_MEM_MIB}, default ${DEFAULT_MEM_MIB})` },
   { name: "max-instructions", value: "N", help: "stop after N instructions (exit status 4)" },
+  { name: "realtime", help: "tie the guest's clocks (PIT, RTC, TSC) to the wall clock; runs are then not deterministic" },
   { name: "stats", help: "print one JSON line of run statistics on stderr at exit" },
   { name: "help", help: "show this help" },
 ];
@@ -92,7 +93,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     core,
     ramBytes: memMiB * 1024 * 1024,
     maxInstructions,
-    platform: (bus) => new Platform(bus, { ramBytes: memMiB * 1024 * 1024 }),
+    platform: (bus) => new Platform(bus, { ramBytes: memMiB * 1024 * 1024, realtime: args.flags.has("realtime") }),
     onOutput: (source, byte) => {
       if (source === "com1") out.push(byte);
       else if (source === "debugcon") err.push(byte);
