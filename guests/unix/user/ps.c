@@ -1,4 +1,6 @@
-/* ps.c — list processes from /proc/<pid>/stat: PID, parent, process group, state, name. */
+/* ps.c — list processes from /proc/<pid>/stat: PID, parent, process group, state, name.
+ * It first sleeps one clock tick so that processes which are merely runnable (say, the shell
+ * between fork and wait) settle into what they are doing: the report is then reproducible. */
 #include "../lib/libc.h"
 
 struct row {
@@ -33,6 +35,8 @@ static int parse(const char *s, struct row *r)
 
 int main(void)
 {
+    struct timespec tick = { 0, 10000000 };
+    nanosleep(&tick, 0);
     DIR *d = opendir("/proc");
     if (!d) {
         dprintf(2, "ps: /proc: %s\n", strerror(errno));

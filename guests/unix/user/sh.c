@@ -26,6 +26,7 @@ static int last_status;
 static int interactive;
 static pid_t shell_pgid;
 static int next_job = 1;
+static pid_t last_background;
 
 /* ---- lexer: words are expanded into a per-line arena as they are read ---- */
 
@@ -55,6 +56,10 @@ static void expand_dollar(void)
     } else if (*src == '$') {
         src++;
         snprintf(num, sizeof num, "%d", getpid());
+        put_str(num);
+    } else if (*src == '!') {
+        src++;
+        snprintf(num, sizeof num, "%d", last_background);
         put_str(num);
     } else if ((*src >= 'A' && *src <= 'Z') || (*src >= 'a' && *src <= 'z') || *src == '_') {
         char name[64];
@@ -234,6 +239,7 @@ static void run_pipeline(struct stage *stages, int n, int background)
     }
     if (background) {
         printf("[%d] %d\n", next_job++, pgid);
+        last_background = pids[n - 1];
         last_status = 0;
         return;
     }

@@ -1,0 +1,70 @@
+// The unix guest: a scripted shell dialogue piped to COM1 gives the golden transcript (the same
+// under QEMU and tabvisor), and a conversation shows ^C, background jobs and kill at work.
+//
+// Refresh the golden transcript on purpose, from QEMU:
+//   UPDATE_GOLDEN=1 npx vitest run tests/guests/unix.test.ts
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { engines, guest, hasQemu, runGuest } from "./harness.js";
+
+const dir = new URL("./golden/", import.meta.url);
+const input = readFileSync(new URL("unix-dialogue.in", dir), "utf8");
+const goldenUrl = new URL("unix-dialogue.out", dir);
+
+/** The memory line depends on the loader's memory map (QEMU's BIOS reserves some), nothing else does. */
+function normalize(out: string): string {
+  return out.replace(/^unix: \d+ KiB of memory, \d+ KiB free$/m, "unix: <memory>");
+}
+
+describe.each(engines)("unix on $engine", ({ engine, skip }) => {
+  const why = skip ? ` (skipped: ${skip})` : "";
+
+  it.skipIf(skip !== "")(`answers the scripted dialogue with the golden transcript and powers off with status 1${why}`, async () => {
+    const r = await runGuest(engine, guest("unix"), { input });
+    const out = normalize(r.out);
+    if (process.env.UPDATE_GOLDEN && engine === "qemu") writeFileSync(goldenUrl, out);
+    expect(out).toBe(readFileSync(goldenUrl, "utf8"));
+    expect(r.status).toBe(1);
+  });
+
+  it.skipIf(skip !== "")(`stops a foreground job on ^C and keeps the shell${why}`, async () => {
+    const r = await runGuest(engine, guest("unix"), {
+      steps: [
+        { waitFor: "# ", send: "sh -c 'echo started; sleep 100'\n" },
+        { waitFor: "started\n", send: "\x03" },
+        { waitFor: "^C\n# ", send: "echo after $?\n" },
+        { waitFor: "after 130\n# ", send: "poweroff\n" },
+      ],
+    });
+    expect(r.out).toContain("started\n^C\n# echo after $?\nafter 130\n# poweroff\nunix: power off\n");
+    expect(r.status).toBe(1);
+  });
+
+  it.skipIf(skip !== "")(`edits the line with backspace and ends cat's input with ^D${why}`, async () => {
+    const r = await runGuest(engine, guest("unix"), {
+      steps: [
+        { waitFor: "# ", send: "echo abx\x7fc\n" },
+        { waitFor: "abc\n# ", send: "cat > /tmp/t\n" },
+        { waitFor: "cat > /tmp/t\n", send: "typed line\n" },
+        { waitFor: "typed line\n", send: "\x04" },
+        { waitFor: "# ", send: "cat /tmp/t; poweroff\n" },
+      ],
+    });
+    expect(r.out).toContain("# echo abx\b \bc\nabc\n");
+    expect(r.out).toContain("# cat /tmp/t; poweroff\ntyped line\nunix: power off\n");
+    expect(r.status).toBe(1);
+  });
+});
+
+describe("unix golden transcript", () => {
+  it.skipIf(!hasQemu)("covers what the issue asks: echo, a pipeline, ls /bin, ps, a background job, kill, redirection, poweroff", () => {
+    const golden = readFileSync(goldenUrl, "utf8");
+    expect(golden).toContain("# echo hello, world\nhello, world\n");
+    expect(golden).toContain("# echo one two three | wc -w\n3\n");
+    expect(golden).toMatch(/# ls \/bin\ncat\necho\n[^#]*\nsh\n(sigcheck\n)?sleep\n/);
+    expect(golden).toMatch(/# ps\n  PID  PPID  PGID S CMD\n    1     0     1 S init\n    2     1     2 S sh\n +\d+ +2 +\d+ S sleep\n/);
+    expect(golden).toContain("# cat /tmp/note\nsaved\nmore\n");
+    expect(golden).toContain("sigcheck: ok\n");
+    expect(golden.endsWith("# poweroff\nunix: power off\n")).toBe(true);
+  });
+});
