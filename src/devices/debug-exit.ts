@@ -22,7 +22,7 @@ export class DebugExit implements PortDevice {
   }
 
   read(_port: number, _size: number): number {
-    return 0xffffffff;
+    return 0;
   }
 
   write(_port: number, _size: number, value: number): void {
