@@ -4,6 +4,7 @@
 // their output, prints a table and records it in bench/results/. See docs/bench.md.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { cpus, loadavg } from "node:os";
 import { relative } from "node:path";
 import { engine as native } from "./engines/native.js";
 import { BenchError, BenchFailure } from "./lib/bench-error.js";
@@ -68,6 +69,8 @@ async function benchScenario(name, opts) {
   const callgrind = counted?.record.instructions ?? null;
   const limits = { timeoutSeconds: opts.timeout, maxInstructions: callgrind ? callgrind * 2 + 1e7 : 1e11 };
 
+  const loadBefore = loadavg()[0];
+  if (loadBefore > cpus().length) progress(`load average ${loadBefore.toFixed(1)} on ${cpus().length} cores: other jobs are running, figures will be noisy`);
   const engines = [];
   for (const e of opts.engines.filter((x) => !scenario.engines || scenario.engines.includes(x.name))) {
     const reason = await e.unavailable(scenario);
@@ -99,7 +102,7 @@ async function benchScenario(name, opts) {
       scenario: scenario.name,
       title: scenario.title,
       date: new Date().toISOString(),
-      machine: machineInfo(v86Version()),
+      machine: { ...machineInfo(v86Version()), loadAverage: { before: loadBefore, after: loadavg()[0] } },
       kernel: scenario.kernel,
       cmdline: scenario.cmdline(repeat),
       runs: opts.runs,

@@ -28,7 +28,8 @@ export function v86Engine({ name, label, jit }) {
       const config = { kernel: fromRoot(scenario.kernel), cmdline: scenario.cmdline(repeat), memMiB: scenario.memMiB, jit };
       return new Promise((resolve, reject) => {
         const t0 = performance.now();
-        const child = fork(CHILD, [JSON.stringify(config)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+        // execArgv: [] so that flags given to the parent node (e.g. --input-type) do not reach the child.
+        const child = fork(CHILD, [JSON.stringify(config)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
         let stderr = "";
         let result = null;
         child.stderr.on("data", (b) => (stderr += b));

@@ -163,7 +163,8 @@ function markdownRecord(record, rows) {
     `# Benchmark \`${record.scenario}\`: ${record.title}`,
     "",
     `- date: ${record.date}`,
-    `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryMiB} MiB, ${m.os}`,
+    `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryMiB} MiB, ${m.os}; ` +
+      `load average (1 min) ${m.loadAverage.before.toFixed(2)} before, ${m.loadAverage.after.toFixed(2)} after`,
     `- software: Node ${m.node}, v86 ${m.v86 ?? "—"}, ${m.qemu ?? "QEMU —"}; tabvisor commit ${m.commit ?? "—"}${m.dirty ? " (with uncommitted changes)" : ""}`,
     `- guest: \`${record.kernel}\` with command line \`${record.cmdline}\`; ${record.runs} runs per engine, medians`,
     `- instructions: ${count(n.callgrind)} by callgrind (native build), ${count(n.tabvisor)} retired by tabvisor` +
