@@ -1,6 +1,6 @@
 // isa-debug-exit as QEMU configures it with iobase=0xf4,iosize=0x04: a write of value v (any width,
-// to any of ports 0xF4..0xF7) ends the machine with process exit status (v << 1) | 1. Reads are not
-// decoded (all ones, like an unmapped port).
+// to any of ports 0xF4..0xF7) ends the machine with process exit status (v << 1) | 1. Reads return
+// 0, as QEMU's device (which has no read handler) answers; measured with QEMU 7.2.
 import type { IoBus, PortDevice } from "./io-bus.js";
 
 export const DEBUG_EXIT_PORT = 0xf4;
