@@ -8,6 +8,15 @@ import { runProcess } from "../lib/process.js";
 const QEMU = "qemu-system-i386";
 const STATUS_GUEST_EXIT_0 = 1; // isa-debug-exit: (0 << 1) | 1
 
+/** Arguments for booting a Multiboot kernel with COM1 on stdout and isa-debug-exit at 0xF4. */
+export function qemuArgs(kernel, append, memMiB) {
+  return [
+    "-accel", "tcg", "-m", String(memMiB), "-kernel", kernel, "-append", append,
+    "-display", "none", "-monitor", "none", "-serial", "stdio", "-nodefaults", "-no-reboot",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+  ];
+}
+
 /** @type {import("../lib/engine.js").Engine} */
 export const engine = {
   name: "qemu",
@@ -20,12 +29,7 @@ export const engine = {
   },
 
   async runOnce(scenario, repeat, { timeoutSeconds }) {
-    const args = [
-      "-accel", "tcg", "-m", String(scenario.memMiB),
-      "-kernel", fromRoot(scenario.kernel), "-append", scenario.cmdline(repeat),
-      "-display", "none", "-monitor", "none", "-serial", "stdio", "-nodefaults", "-no-reboot",
-      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-    ];
+    const args = qemuArgs(fromRoot(scenario.kernel), scenario.cmdline(repeat), scenario.memMiB);
     const r = await runProcess(QEMU, args, { timeoutSeconds });
     if (r.timedOut) throw new BenchFailure(`timed out after ${timeoutSeconds} s`);
     if (r.status !== STATUS_GUEST_EXIT_0) {

@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { qemuArgs } from "../../../bench/engines/qemu.js";
 
 const GUESTS = join(import.meta.dirname, "../../../bench/guests");
 const NATIVE = join(GUESTS, "cpu-native");
@@ -56,11 +57,7 @@ describe("cpu-native", () => {
 });
 
 describe("cpu.elf under QEMU", () => {
-  const qemu = (append: string) =>
-    spawnSync("qemu-system-i386", [
-      "-accel", "tcg", "-kernel", ELF, "-append", append, "-display", "none", "-monitor", "none",
-      "-serial", "stdio", "-nodefaults", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-    ], { timeout: 60000 });
+  const qemu = (append: string) => spawnSync("qemu-system-i386", qemuArgs(ELF, append, 64), { timeout: 60000 });
 
   it("prints the same transcript as the native build and exits through port 0xF4 with 0", () => {
     const r = qemu("repeat=1");
