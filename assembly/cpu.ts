@@ -18,7 +18,7 @@ import {
 import {
   reg8, reg16, reg32, setReg8, setReg16, setReg32, segSel, segBase,
   eip, insnEip, cpl, fault, o32, a32, segOvr, rep, code32, stack32,
-  remaining, executed, attention, exitReason, requestExit, raise, loadLive, storeLive, cr0,
+  remaining, runBudget, attention, prefixed, lockPrefix, prefixCount, exitReason, requestExit, raise, loadLive, storeLive, cr0,
   checkSegRead, checkSegWrite,
 } from "./state";
 import {
@@ -86,7 +86,7 @@ export function run(budget: u32): i32 {
   updatePrivilege();
   exitReason = EXIT_BUDGET;
   remaining = budget;
-  executed = 0;
+  runBudget = budget;
   fault = false;
   shadowNow = load<u32>(STATE_BASE + STATE_INT_SHADOW) != 0;
   shadowNext = false;
@@ -109,7 +109,6 @@ export function run(budget: u32): i32 {
 
   while (remaining != 0) {
     remaining--;
-    executed++;
     insnEip = eip;
     step();
     if (attention) afterInstruction();
@@ -118,7 +117,7 @@ export function run(budget: u32): i32 {
   storeLive();
   flagsToState();
   store<u32>(STATE_BASE + STATE_INT_SHADOW, shadowNow ? 1 : 0);
-  store<u64>(STATE_BASE + STATE_INSN_COUNT, load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>executed);
+  store<u64>(STATE_BASE + STATE_INSN_COUNT, load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(runBudget - remaining));
   store<i32>(STATE_BASE + STATE_EXIT_REASON, exitReason);
   return exitReason;
 }
@@ -144,35 +143,30 @@ function afterInstruction(): void {
 // ---- decode and dispatch ----
 
 function step(): void {
-  o32 = code32;
-  a32 = code32;
-  segOvr = -1;
-  rep = 0;
-  let lock = false;
-  let op = fetch8();
-  // prefixes (SDM Vol. 2 §2.1.1); at most 15 bytes in all
-  for (let n = 0; n < 14; n++) {
-    switch (op) {
-      case 0x66: o32 = !code32; break;
-      case 0x67: a32 = !code32; break;
-      case 0x26: segOvr = SEG_ES; break;
-      case 0x2e: segOvr = SEG_CS; break;
-      case 0x36: segOvr = SEG_SS; break;
-      case 0x3e: segOvr = SEG_DS; break;
-      case 0x64: segOvr = SEG_FS; break;
-      case 0x65: segOvr = SEG_GS; break;
-      case 0xf2: rep = 0xf2; break;
-      case 0xf3: rep = 0xf3; break;
-      case 0xf0: lock = true; break; // LOCK: one CPU, so instructions are atomic anyway
-      default: {
-        if (lock && !lockable(op)) { raise(EXC_UD, -1); return; }
-        dispatch(op);
-        return;
-      }
-    }
-    op = fetch8();
+  if (prefixed) {
+    o32 = code32;
+    a32 = code32;
+    segOvr = -1;
+    rep = 0;
+    lockPrefix = false;
+    prefixCount = 0;
+    prefixed = false;
   }
-  raise(EXC_GP, 0); // longer than 15 bytes
+  dispatch(fetch8());
+}
+
+// After a prefix (SDM Vol. 2 §2.1.1): the next byte, with LOCK validated, at most 15 bytes in all.
+function afterPrefix(): void {
+  prefixed = true;
+  if (++prefixCount > 14) { raise(EXC_GP, 0); return; }
+  const op = fetch8();
+  if (lockPrefix && !isPrefix(op) && !lockable(op)) { raise(EXC_UD, -1); return; }
+  dispatch(op);
+}
+
+@inline function isPrefix(op: u32): bool {
+  return op == 0x66 || op == 0x67 || op == 0xf0 || op == 0xf2 || op == 0xf3 ||
+    op == 0x26 || op == 0x2e || op == 0x36 || op == 0x3e || op == 0x64 || op == 0x65;
 }
 
 /**
@@ -295,6 +289,18 @@ function dispatch(op: u32): void {
     case 0x1e: pushSeg(SEG_DS); return;
     case 0x1f: popSeg(SEG_DS); return;
     case 0x0f: dispatch0F(fetch8()); return;
+    // ---- prefixes ----
+    case 0x66: o32 = !code32; afterPrefix(); return;
+    case 0x67: a32 = !code32; afterPrefix(); return;
+    case 0x26: segOvr = SEG_ES; afterPrefix(); return;
+    case 0x2e: segOvr = SEG_CS; afterPrefix(); return;
+    case 0x36: segOvr = SEG_SS; afterPrefix(); return;
+    case 0x3e: segOvr = SEG_DS; afterPrefix(); return;
+    case 0x64: segOvr = SEG_FS; afterPrefix(); return;
+    case 0x65: segOvr = SEG_GS; afterPrefix(); return;
+    case 0xf2: rep = 0xf2; afterPrefix(); return;
+    case 0xf3: rep = 0xf3; afterPrefix(); return;
+    case 0xf0: lockPrefix = true; afterPrefix(); return; // one CPU: atomic anyway; validity checked
     case 0x27: daa(); return;
     case 0x2f: das(); return;
     case 0x37: aaa(); return;

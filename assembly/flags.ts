@@ -105,6 +105,24 @@ export function getOF(): bool {
 
 /** Condition code cc (the low nibble of Jcc/SETcc/CMOVcc), SDM Vol. 1 appendix B. */
 export function condition(cc: i32): bool {
+  if (lzMask == EFLAGS_ARITH && lzOp == LZ_SUB) {
+    // after CMP/SUB: compare the operands directly (signed forms with the sign bit moved to bit 31)
+    let r: bool;
+    switch (cc >> 1) {
+      case 1: r = lzDst < lzSrc; break;
+      case 2: r = lzRes == 0; break;
+      case 3: r = lzDst <= lzSrc; break;
+      case 4: r = (lzRes & lzSign) != 0; break;
+      case 6: { const sh = clz<u32>(lzSign); r = <i32>(lzDst << sh) < <i32>(lzSrc << sh); break; }
+      case 7: { const sh = clz<u32>(lzSign); r = <i32>(lzDst << sh) <= <i32>(lzSrc << sh); break; }
+      default: return conditionSlow(cc);
+    }
+    return (cc & 1) != 0 ? !r : r;
+  }
+  return conditionSlow(cc);
+}
+
+function conditionSlow(cc: i32): bool {
   let r: bool;
   switch (cc >> 1) {
     case 0: r = getOF(); break;

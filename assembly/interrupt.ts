@@ -11,7 +11,7 @@ import {
 } from "./layout";
 import {
   fault, excVector, excError, raise, eip, insnEip, cpl, segSel, segBase, segAttr, stack32, reg32,
-  setReg32, reg16, setReg16, requestExit, setCpl, refreshSegCaches, executed,
+  setReg32, reg16, setReg16, requestExit, setCpl, refreshSegCaches,
 } from "./state";
 import { getEflags, setEflags } from "./flags";
 import { rdSys32, rdSys16, probeWritePriv, wrPriv, rd16, rd32, updatePrivilege } from "./mmu/memory";

@@ -66,6 +66,9 @@ export let o32: bool = true; //    operand size is 32 bits
 export let a32: bool = true; //    address size is 32 bits
 export let segOvr: i32 = -1; //    segment override (SEG_*) or -1
 export let rep: i32 = 0; //        0, 0xF3 (REP/REPE) or 0xF2 (REPNE)
+export let prefixed: bool = false; // some prefix changed the four above: reset before the next instruction
+export let lockPrefix: bool = false;
+export let prefixCount: i32 = 0;
 
 // The pending exception of the current instruction. Memory and decode helpers set `fault` when
 // they raise; handlers must not commit register state once it is set.
@@ -77,13 +80,15 @@ export let excIsTrap: bool = false; // deliver with EIP past the instruction
 // Loop control (cpu.ts): instructions left in this run() and retired so far; `attention` asks the
 // loop to look at faults, interrupt windows and exits after the current instruction.
 export let remaining: u32 = 0;
-export let executed: u32 = 0;
+export let runBudget: u32 = 0; // instructions retired in this run() = runBudget - remaining
+@inline export function executedCount(): u32 { return runBudget - remaining; }
 export let attention: bool = false;
 export let exitReason: i32 = 0;
 
 /** End run() after the current instruction with `reason`. */
 export function requestExit(reason: i32): void {
   exitReason = reason;
+  runBudget -= remaining;
   remaining = 0;
   attention = true;
 }
@@ -122,6 +127,8 @@ export function refreshSegCaches(): void {
   cpl = <i32>load<u32>(STATE_BASE + STATE_CPL);
   csBase = segBase(SEG_CS);
   code32 = (segAttr(SEG_CS) & ATTR_DB) != 0;
+  o32 = code32;
+  a32 = code32;
   stack32 = (segAttr(SEG_SS) & ATTR_DB) != 0;
 }
 

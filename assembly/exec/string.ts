@@ -6,7 +6,7 @@
 
 import { REG_ECX, REG_ESI, REG_EDI, REG_EAX, SEG_DS, SEG_ES, EFLAGS_DF, REG_EDX } from "../layout";
 import {
-  reg32, setReg32, reg16, setReg16, setReg8, a32, segOvr, segBase, fault, rep, insnEip, eip, remaining, executed, cpl, checkSegRead, checkSegWrite,
+  reg32, setReg32, reg16, setReg16, setReg8, a32, segOvr, segBase, fault, rep, insnEip, eip, remaining, cpl, checkSegRead, checkSegWrite,
 } from "../state";
 import { flagsRaw, getZF } from "../flags";
 import { rdSize, wrSize } from "../mmu/memory";
@@ -113,7 +113,6 @@ export function stringOp(op: i32, size: i32): void {
     if (!first) {
       if (remaining == 0) { eip = insnEip; return; } // budget spent: resume later
       remaining--;
-      executed++;
     }
     first = false;
     if (op == STR_MOVS || op == STR_STOS) {
@@ -188,6 +187,5 @@ function bulk(op: i32, size: i32, delta: u32, count: u32): u32 {
   }
   setIdx(REG_EDI, di + bytes);
   remaining -= n - 1;
-  executed += n - 1;
   return n;
 }

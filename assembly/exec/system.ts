@@ -12,7 +12,7 @@ import {
   CR4_TSD, CR4_PSE, EFLAGS_IF, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT, EFLAGS_ZF, ATTR_P,
 } from "../layout";
 import {
-  cpl, fault, raise, o32, reg32, setReg32, segSel, setSegCache, cr0, cr4, requestExit, eip, executed,
+  cpl, fault, raise, o32, reg32, setReg32, segSel, setSegCache, cr0, cr4, requestExit, eip, executedCount,
 } from "../state";
 import { flagsRaw, setFlagsRaw, setFlagBits } from "../flags";
 import { decodeModrm, modrm, rmIsReg, eaLin, regField } from "../decode/modrm";
@@ -256,7 +256,7 @@ export function invdWbinvd(): void { privileged(); }
 /** The virtual TSC: retired instructions (this run included) plus the offset WRMSR set. */
 function tscNow(): u64 {
   // instructions retired before this one
-  return load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(executed - 1) + load<u64>(STATE_BASE + STATE_TSC_OFFSET);
+  return load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(executedCount() - 1) + load<u64>(STATE_BASE + STATE_TSC_OFFSET);
 }
 
 export function rdmsr(): void {
@@ -280,7 +280,7 @@ export function wrmsr(): void {
   const v: u64 = (<u64>reg32(REG_EDX) << 32) | <u64>reg32(REG_EAX);
   switch (msr) {
     case 0x10: {
-      const now = load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(executed - 1);
+      const now = load<u64>(STATE_BASE + STATE_INSN_COUNT) + <u64>(executedCount() - 1);
       store<u64>(STATE_BASE + STATE_TSC_OFFSET, v - now);
       return;
     }
