@@ -12,7 +12,7 @@ describe("bench/run.js", () => {
     const r = bench("cpu", "--engines", "qemu,native", "--runs", "2", "--repeat", "1", "--no-record");
     const out = r.stdout.toString();
     expect(r.status).toBe(0);
-    expect(out).toMatch(/^QEMU TCG\s+\d+\.\d{3}\s+\d+\.\d{3}–\d+\.\d{3}\s+\d+\s+—$/m);
+    expect(out).toMatch(/^QEMU TCG\s+\d+\.\d{3}\s+\d+\.\d{3}–\d+\.\d{3}\s+\d+(\.\d)?\s+—$/m);
     expect(out).toMatch(/^native \(same object code\)\s+\d+\.\d{3}/m);
     expect(out).toContain('command line "repeat=1", 2 run(s) per engine, instructions: 161,132,463 (callgrind)');
     expect(out).toContain("checksum 5f761d1d: the same transcript from every engine that ran");
