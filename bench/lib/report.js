@@ -124,7 +124,8 @@ export function machineInfo(v86Version) {
     v86: v86Version,
     qemu: commandOutput("qemu-system-i386", ["--version"])?.split("\n")[0] ?? null,
     commit: commandOutput("git", ["rev-parse", "--short", "HEAD"]),
-    dirty: (commandOutput("git", ["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
+    // Uncommitted changes to what the figures depend on: the core, the host, the guests.
+    dirty: (commandOutput("git", ["status", "--porcelain", "--untracked-files=no", "--", "assembly", "src", "bench/guests"]) ?? "") !== "",
   };
 }
 
@@ -165,7 +166,7 @@ function markdownRecord(record, rows) {
     `- date: ${record.date}`,
     `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryMiB} MiB, ${m.os}; ` +
       `load average (1 min) ${m.loadAverage.before.toFixed(2)} before, ${m.loadAverage.after.toFixed(2)} after`,
-    `- software: Node ${m.node}, v86 ${m.v86 ?? "—"}, ${m.qemu ?? "QEMU —"}; tabvisor commit ${m.commit ?? "—"}${m.dirty ? " (with uncommitted changes)" : ""}`,
+    `- software: Node ${m.node}, v86 ${m.v86 ?? "—"}, ${m.qemu ?? "QEMU —"}; tabvisor commit ${m.commit ?? "—"}${m.dirty ? " (with uncommitted changes to assembly/, src/ or bench/guests/)" : ""}`,
     `- guest: \`${record.kernel}\` with command line \`${record.cmdline}\`; ${record.runs} runs per engine, medians`,
     `- instructions: ${count(n.callgrind)} by callgrind (native build), ${count(n.tabvisor)} retired by tabvisor` +
       (n.differencePercent === null ? "" : ` (${signed(n.tabvisor - n.callgrind)}, ${signed(n.differencePercent, 2)} %)`),
