@@ -22,6 +22,7 @@ describe("tabvisor engine on the cpu scenario (repeat=1)", () => {
     ]);
     expect(own.output).toBe(reference.output);
     expect(own.seconds).toBeGreaterThan(0);
+    expect(counted, "callgrind count for repeat=1 recorded in bench/results/instruction-counts.json").not.toBeNull();
     const callgrind = counted!.record.instructions;
     expect(Math.abs(own.instructions! - callgrind) / callgrind).toBeLessThan(1e-4);
   });
