@@ -21,6 +21,7 @@
 // in mode 2 or 3 while counting takes effect at the end of the current period.
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
 import type { Clock, Timer } from "./clock.js";
+import { fromBcd, toBcd } from "./bcd.js";
 
 export const PIT_HZ = 1_193_182;
 const PIT_HZ_N = BigInt(PIT_HZ);
@@ -54,12 +55,6 @@ export const PORTB_OUT2 = 0x20;
 /** The refresh toggle flips every 15.085 µs = 18 PIT clocks. */
 const REFRESH_TICKS = 18n;
 
-function fromBcd(v: number): number {
-  return ((v >> 12) & 15) * 1000 + ((v >> 8) & 15) * 100 + ((v >> 4) & 15) * 10 + (v & 15);
-}
-function toBcd(v: number): number {
-  return ((Math.floor(v / 1000) % 10) << 12) | ((Math.floor(v / 100) % 10) << 8) | ((Math.floor(v / 10) % 10) << 4) | v % 10;
-}
 
 export class PitChannel {
   /** Mode as written (0–7); `mode` is the effective mode (6 → 2, 7 → 3). */

@@ -14,6 +14,7 @@
 // (DV2–DV0) are stored but the clock runs whatever they say.
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
 import type { Clock, Timer } from "./clock.js";
+import { fromBcd, toBcd } from "./bcd.js";
 
 export const RTC_INDEX = 0x70;
 export const RTC_DATA = 0x71;
@@ -58,12 +59,6 @@ const RTC_HZ = 32768n;
 const US_PER_S = 1_000_000;
 const UIP_US = 244;
 
-function toBcd(v: number): number {
-  return (Math.floor(v / 10) << 4) | v % 10;
-}
-function fromBcd(v: number): number {
-  return (v >> 4) * 10 + (v & 15);
-}
 
 export interface RtcOptions {
   /** Time at power-on (ms since the Unix epoch). Realtime mode defaults to Date.now(). */
