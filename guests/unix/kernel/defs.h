@@ -50,6 +50,8 @@ void kfree_page(void *page);
 void *kmalloc(size_t n);            /* zeroed, n <= 2048 */
 void kfree(void *p);
 uint32_t kfree_pages(void);
+uint32_t kmem_total_pages(void);
+void kadd_page(void *page);         /* give a never-allocated page to the allocator */
 
 /* vm.c */
 void kvm_init(uint32_t phys_end);

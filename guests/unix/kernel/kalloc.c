@@ -8,6 +8,7 @@ struct run {
 
 static struct run *free_pages;
 static uint32_t nfree;
+static uint32_t ntotal;             /* pages handed to kinit and later frees of module memory */
 
 void kfree_page(void *page)
 {
@@ -35,6 +36,18 @@ uint32_t kfree_pages(void)
     return nfree;
 }
 
+uint32_t kmem_total_pages(void)
+{
+    return ntotal;
+}
+
+/* Module memory becomes ordinary memory once its contents are unpacked. */
+void kadd_page(void *page)
+{
+    ntotal++;
+    kfree_page(page);
+}
+
 static int in_module(uint32_t pa, const struct multiboot_module *mods, int nmods)
 {
     for (int i = 0; i < nmods; i++)
@@ -51,8 +64,10 @@ void kinit(uint32_t start, uint32_t end, const struct multiboot_module *mods, in
     end = PGROUNDDOWN(end);
     for (uint32_t pa = end; pa > start;) {
         pa -= PAGE_SIZE;
-        if (!in_module(pa, mods, nmods))
+        if (!in_module(pa, mods, nmods)) {
             kfree_page((void *)pa);
+            ntotal++;
+        }
     }
 }
 

@@ -85,7 +85,7 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
     for (int i = 0; i < nmods; i++)         /* module memory is ordinary memory from now on */
         for (uint32_t pa = PGROUNDUP(mods[i].mod_start); pa + PAGE_SIZE <= mods[i].mod_end; pa += PAGE_SIZE)
             if (pa >= (uint32_t)_end && pa + PAGE_SIZE <= mem_end)
-                kfree_page((void *)pa);
+                kadd_page((void *)pa);
     kprintf("unix: root tree: %d entries from module '%s'\n", n, args_of(cmdlines[root]));
     vfs_init_special();
     console_enable_input();

@@ -1,9 +1,9 @@
-/* procfs.c — /proc: a directory per process with a Linux-style `stat` file, and `uptime`.
+/* procfs.c — /proc: a directory per process with a Linux-style `stat` file, `uptime`, `meminfo`.
  * Nodes are made on lookup and freed with their last reference. Later, each PID namespace
  * mounts its own /proc showing only its processes. */
 #include "defs.h"
 
-enum { PROC_ROOT, PROC_PID, PROC_STAT, PROC_UPTIME };
+enum { PROC_ROOT, PROC_PID, PROC_STAT, PROC_UPTIME, PROC_MEMINFO };
 
 static struct inode *proc_root;
 
@@ -53,6 +53,8 @@ struct inode *procfs_lookup(struct inode *dir, const char *name)
     if (dir->proc_kind == PROC_ROOT) {
         if (!strcmp(name, "uptime"))
             return node(PROC_UPTIME, 0, I_FILE);
+        if (!strcmp(name, "meminfo"))
+            return node(PROC_MEMINFO, 0, I_FILE);
         if (!strcmp(name, "self"))
             return current ? node(PROC_PID, current->pid, I_DIR) : 0;
         int pid = parse_pid(name);
@@ -68,7 +70,7 @@ struct inode *procfs_lookup(struct inode *dir, const char *name)
     return 0;
 }
 
-/* Root: "uptime", then one directory per process in table order. PID directory: "stat". */
+/* Root: "meminfo", "uptime", then one directory per process in table order. PID directory: "stat". */
 int procfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip)
 {
     if (dir->proc_kind == PROC_PID) {
@@ -78,12 +80,12 @@ int procfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode *
         *ip = node(PROC_STAT, dir->pid, I_FILE);
         return *ip ? 0 : -ENOMEM;
     }
-    if (index == 0) {
-        strlcpy(name, "uptime", NAME_MAX + 1);
-        *ip = node(PROC_UPTIME, 0, I_FILE);
+    if (index < 2) {
+        strlcpy(name, index == 0 ? "meminfo" : "uptime", NAME_MAX + 1);
+        *ip = node(index == 0 ? PROC_MEMINFO : PROC_UPTIME, 0, I_FILE);
         return *ip ? 0 : -ENOMEM;
     }
-    index--;
+    index -= 2;
     for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
         if (!visible(p) || index--)
             continue;
@@ -101,6 +103,9 @@ int procfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n)
     int len;
     if (ip->proc_kind == PROC_UPTIME) {
         len = snprintf(text, sizeof text, "%u.%02u\n", ticks / HZ, ticks % HZ * 100 / HZ);
+    } else if (ip->proc_kind == PROC_MEMINFO) {
+        len = snprintf(text, sizeof text, "MemTotal: %8u kB\nMemFree:  %8u kB\n", kmem_total_pages() * 4,
+                       kfree_pages() * 4);
     } else if (ip->proc_kind == PROC_STAT) {
         struct proc *p = proc_find(ip->pid);
         if (!p || !visible(p))

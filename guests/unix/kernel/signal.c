@@ -22,7 +22,9 @@ struct sigframe {
 /* Signals whose default action is to do nothing; all others (that we know) terminate. */
 static int default_ignores(int sig)
 {
-    return sig == SIGCHLD || sig == SIGCONT || sig == SIGSTOP || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
+    /* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: no job-control stops yet, so they are ignored too */
+    return sig == SIGCHLD || sig == SIGCONT || sig == SIGSTOP || (sig >= 20 && sig <= 22) ||
+           sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
 }
 
 int signal_send(struct proc *p, int sig)
@@ -30,6 +32,8 @@ int signal_send(struct proc *p, int sig)
     if (!p || sig <= 0 || sig >= NSIG)
         return -EINVAL;
     uint32_t h = p->sigact[sig].handler;
+    if (p->pid == 1 && h == SIG_DFL)
+        return 0;                     /* init gets only the signals it asked for (as Linux) */
     if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignores(sig))))
         return 0;
     p->sig_pending |= SIGBIT(sig);
