@@ -234,6 +234,39 @@ describe("8254 PIT", () => {
     expect(r.inb(0x61) & 0x20).toBe(0x20);
   });
 
+  it("mode 5 on channel 2: a gate trigger, then one low tick at e = N", () => {
+    const r = rig();
+    program(r, 0, 0xba, 4);
+    r.at(200);
+    expect(r.inb(0x61) & 0x20).toBe(0x20); // not triggered: no strobe
+    r.outb(0x61, 0x01); // trigger at tick 20: loads at 21, strobe at tick 25
+    r.at(249);
+    expect(r.inb(0x61) & 0x20).toBe(0x20);
+    r.at(250);
+    expect(r.inb(0x61) & 0x20).toBe(0);
+    r.at(260);
+    expect(r.inb(0x61) & 0x20).toBe(0x20);
+  });
+
+  // Read-back of every mode on channel 2 (gate high from the start): status bits as written, and
+  // the latched count 30 ticks after the load for a count of 100.
+  const afterThirty: Record<number, number> = { 0: 70, 1: 70, 2: 70, 3: 40, 4: 70, 5: 70 };
+  for (const mode of [0, 1, 2, 3, 4, 5]) {
+    it(`read-back in mode ${mode}: status byte and latched count`, () => {
+      const r = rig();
+      if (mode === 1 || mode === 5) r.outb(0x61, 0x00);
+      else r.outb(0x61, 0x01);
+      program(r, 0, 0xb0 | (mode << 1), 100);
+      if (mode === 1 || mode === 5) r.outb(0x61, 0x01); // the trigger: loads at tick 1 as well
+      r.at(310);
+      r.outb(0x43, 0xc8); // latch count and status of channel 2
+      const st = r.inb(0x42);
+      expect(st & 0x3f).toBe(0x30 | (mode << 1));
+      expect(st & 0x40).toBe(0); // count loaded
+      expect(r.inb(0x42) | (r.inb(0x42) << 8)).toBe(afterThirty[mode]);
+    });
+  }
+
   it("the refresh bit (port 0x61 bit 4) toggles every 18 PIT clocks", () => {
     const r = rig();
     const seen = [0, 18, 36, 54].map((t) => (r.at(t * 10), (r.inb(0x61) >> 4) & 1));

@@ -5,6 +5,7 @@ import { IoBus } from "../../src/devices/io-bus.js";
 import { Clock } from "../../src/devices/clock.js";
 import { Platform, IDLE_MAX_FRUITLESS_EVENTS } from "../../src/devices/platform.js";
 import { Rig, TEN_PER_TICK } from "./platform-harness.js";
+import { COM1_BASE, COM1_IRQ, Uart16550 } from "../../src/devices/uart16550.js";
 
 /** PIC remapped to 0x20, PIT channel 0 in mode 2 with count n, IRQ0 only. */
 function ticking(n: number, opts = {}): Rig {
@@ -114,6 +115,20 @@ describe("Platform", () => {
     const a = trace();
     expect(a.length).toBeGreaterThan(0);
     expect(trace()).toBe(a);
+  });
+
+  it("a real 16550 on IRQ4: THRE interrupt reaches the PIC as vector 0x24; reading IIR withdraws it", () => {
+    const r = new Rig();
+    r.outb(0x43, 0x30);
+    const uart = new Uart16550({ name: "COM1", onTransmit: () => {}, irq: (level) => r.p.setIrq(COM1_IRQ, level) });
+    uart.attach(r.bus, COM1_BASE);
+    r.remapPic(0xef, 0xff); // IRQ4 only
+    r.outb(COM1_BASE + 1, 0x02); // IER: THRE
+    expect(r.p.interruptPending()).toBe(true);
+    expect(r.inb(COM1_BASE + 2) & 0x0f).toBe(0x02); // IIR: THRE, which clears it
+    expect(r.p.interruptPending()).toBe(false); // edge request withdrawn before INTA
+    r.outb(COM1_BASE, 0x41); // THR: sent at once, THRE again
+    expect(r.take()).toBe(0x24);
   });
 
   it("port 0x92: A2 gate reads back, bit 0 requests a reset", () => {
