@@ -11,6 +11,8 @@ import { tlbReset } from "./mmu/tlb";
 import { updatePrivilege, flushAll } from "./mmu/memory";
 import { run as cpuRun } from "./cpu";
 
+let ramEverUsed: u32 = 0;
+
 const ATTR_CODE32: u32 = 0xc09b; // G, D, P, DPL 0, code execute/read, accessed
 const ATTR_DATA32: u32 = 0xc093; // G, B, P, DPL 0, data read/write, accessed
 
@@ -25,7 +27,9 @@ export function init(ramBytes: u32): i32 {
     if (needed > 65536) return 0;
     if (memory.grow(<i32>(needed - have)) < 0) return 0;
   }
-  memory.fill(RAM_AREA_BASE, 0, ramBytes);
+  // memory that was never handed out is still zero; only what a previous init used is cleared
+  memory.fill(RAM_AREA_BASE, 0, min(ramBytes, ramEverUsed));
+  ramEverUsed = max(ramEverUsed, ramBytes);
   memory.fill(STATE_BASE, 0, STATE_SIZE);
   store<u32>(STATE_BASE + STATE_RAM_BASE, RAM_AREA_BASE);
   store<u32>(STATE_BASE + STATE_RAM_SIZE, ramBytes & ~<u32>0xfff);

@@ -23,7 +23,20 @@ export function decodeModrm(): void {
   if (m >= 0xc0) { rmIsReg = true; return; }
   rmIsReg = false;
   eaEspBase = false;
-  if (a32) ea32(m); else ea16(m);
+  if (a32) {
+    const rm = <i32>(m & 7);
+    if (rm != 4) {
+      // the common forms without SIB: [reg], [disp32], [reg+disp8], [reg+disp32]
+      const mod = m >> 6;
+      if (mod == 0) {
+        eaOff = rm == 5 ? fetch32() : reg32(rm);
+        eaSeg = segOvr >= 0 ? segOvr : SEG_DS;
+      } else {
+        eaOff = reg32(rm) + (mod == 1 ? <u32>(<i32>(<i8>fetch8())) : fetch32());
+        eaSeg = segOvr >= 0 ? segOvr : (rm == 5 ? SEG_SS : SEG_DS);
+      }
+    } else ea32(m);
+  } else ea16(m);
   eaLin = segBase(eaSeg) + eaOff;
   checkSegRead(eaSeg);
 }

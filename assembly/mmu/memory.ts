@@ -17,7 +17,7 @@ let wrMask: u32 = TLB_VALID | TLB_WS;
 export function updatePrivilege(): void {
   if (cpl == 3) { rdMask = TLB_VALID | TLB_U; wrMask = TLB_VALID | TLB_U | TLB_WU; }
   else { rdMask = TLB_VALID; wrMask = TLB_VALID | TLB_WS; }
-  codePage = 1;
+  codeStart = CODE_NONE;
 }
 
 // ---- slow paths ----
@@ -198,65 +198,76 @@ export function probeWritePriv(lin: u32, size: u32, user: bool): bool {
 }
 
 // ---- instruction fetch ----
+// The cached code page is kept in EIP space: EIPs codeStart .. codeStart+0xFFF map to host
+// addresses codeHost .. codeHost+0xFFF. codeStart is a u64 so that "no page" (CODE_NONE) fails
+// the range check for every 32-bit EIP.
 
-let codePage: u32 = 1; //  linear page base of the cached code page (1: none)
-let codeHost: u32 = 0; //  host address of that page
+const CODE_NONE: u64 = <u64>1 << 40;
+let codeStart: u64 = CODE_NONE;
+let codeHost: u32 = 0;
 
-function refillCode(lin: u32): bool {
-  if (fault) return false;
+/** Translate the code byte at EIP; fills the code cache; returns its host address or -1. */
+function codeAddr(): i32 {
+  if (fault) return -1;
+  const lin = csBase + eip;
   const e = translate(lin, false, cpl == 3);
-  if (e == 0) return false;
-  if ((e & TLB_MMIO) != 0) {
-    codePage = 1;
-    return false;
-  }
-  codePage = lin & ~<u32>0xfff;
+  if (e == 0) return -1;
+  if ((e & TLB_MMIO) != 0) { codeStart = CODE_NONE; return -2; }
+  const off = lin & 0xfff;
+  codeStart = <u64>(eip - off);
   codeHost = e & ~<u32>0xfff;
-  return true;
+  return <i32>(codeHost + off);
+}
+
+function fetchSlow8(): u32 {
+  const a = codeAddr();
+  eip++;
+  if (a >= 0) return <u32>load<u8>(a);
+  return a == -2 ? 0xff : 0; // outside RAM: 0xFF bytes (an invalid opcode)
 }
 
 @inline export function fetch8(): u32 {
-  const lin = csBase + eip;
-  if ((lin & ~<u32>0xfff) != codePage) {
-    if (!refillCode(lin)) { eip++; return fetchMmio(lin); }
+  const e = eip;
+  const off = <u64>e - codeStart;
+  if (off < 0x1000) {
+    eip = e + 1;
+    return <u32>load<u8>(codeHost + <u32>off);
   }
-  eip++;
-  return <u32>load<u8>(codeHost + (lin & 0xfff));
+  return fetchSlow8();
 }
 
-// Executing from outside RAM fetches 0xFF bytes (which decode as an invalid opcode).
-function fetchMmio(lin: u32): u32 { return fault ? 0 : 0xff; }
-
 @inline export function fetch16(): u32 {
-  const lin = csBase + eip;
-  if ((lin & 0xfff) <= 0xffe && (lin & ~<u32>0xfff) == codePage) {
-    eip += 2;
-    return <u32>load<u16>(codeHost + (lin & 0xfff));
+  const e = eip;
+  const off = <u64>e - codeStart;
+  if (off <= 0xffe) {
+    eip = e + 2;
+    return <u32>load<u16>(codeHost + <u32>off);
   }
-  const lo = fetch8();
+  const lo = fetchSlow8();
   return lo | (fetch8() << 8);
 }
 
 @inline export function fetch32(): u32 {
-  const lin = csBase + eip;
-  if ((lin & 0xfff) <= 0xffc && (lin & ~<u32>0xfff) == codePage) {
-    eip += 4;
-    return load<u32>(codeHost + (lin & 0xfff));
+  const e = eip;
+  const off = <u64>e - codeStart;
+  if (off <= 0xffc) {
+    eip = e + 4;
+    return load<u32>(codeHost + <u32>off);
   }
   const lo = fetch16();
   return lo | (fetch16() << 16);
 }
 
-/** The code page cache must be dropped whenever translations or CS change. */
-export function invalidateCode(): void { codePage = 1; }
+/** The code page cache must be dropped whenever translations, CPL or CS change. */
+export function invalidateCode(): void { codeStart = CODE_NONE; }
 
 /** Flush all translations (CR3 load, paging mode change, world switch). */
 export function flushAll(): void {
   tlbFlush();
-  codePage = 1;
+  codeStart = CODE_NONE;
 }
 
 export function invalidatePage(lin: u32): void {
   tlbInvalidate(lin);
-  codePage = 1;
+  codeStart = CODE_NONE;
 }
