@@ -9,7 +9,7 @@ import { HostInput, type CliIo } from "./io.js";
 import { STATUS_USER_QUIT, UsageError, statusOf } from "./exit-status.js";
 import type { Verb } from "./verb.js";
 
-export const DEFAULT_MEM_MIB = 128; // QEMU's default
+export const DEFAULT_MEM_MIB = 64; // the tabvisor PC default (QEMU uses 128)
 export const MIN_MEM_MIB = 2;
 export const MAX_MEM_MIB = 2048;
 /** Instructions per slice between looks at stdin and flushes of stdout. */
