@@ -17,6 +17,7 @@ int serial_getc_nowait(void);      /* -1 if no byte received */
 #define VGA_ROWS 25
 void vga_clear(void);
 void vga_putc(char c);             /* handles \n, \r, \b, scrolls */
+void vga_sync_cursor(void);        /* move the hardware cursor after the last character */
 
 /* printf.c: a tiny formatter: %c %s %d %u %x %p %%, width and '0' flag, 'l' ignored */
 typedef void (*putc_fn)(void *arg, char c);

@@ -22,5 +22,6 @@ int kprintf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vformat(console_fmt_putc, 0, fmt, ap);
     va_end(ap);
+    vga_sync_cursor();
     return n;
 }

@@ -1,5 +1,12 @@
-/* vga.c — output to the VGA text buffer at 0xB8000 (80x25 cells of char + attribute), with scrolling. */
+/* vga.c — output to the VGA text buffer at 0xB8000 (80x25 cells of char + attribute), with
+ * scrolling, and the hardware cursor (CRTC registers 0x0E/0x0F, IBM VGA Technical Reference). */
 #include "common.h"
+#include "io.h"
+
+#define CRTC_INDEX 0x3D4
+#define CRTC_DATA  0x3D5
+#define CRTC_CURSOR_LOC_HIGH 0x0E
+#define CRTC_CURSOR_LOC_LOW  0x0F
 
 #define VGA_ATTR 0x07   /* light grey on black */
 
@@ -11,6 +18,7 @@ void vga_clear(void)
     for (int i = 0; i < VGA_COLS * VGA_ROWS; i++)
         vga[i] = (VGA_ATTR << 8) | ' ';
     row = col = 0;
+    vga_sync_cursor();
 }
 
 static void scroll(void)
@@ -41,4 +49,14 @@ void vga_putc(char c)
     }
     if (row == VGA_ROWS)
         scroll();
+}
+
+/* Move the blinking cursor to where the next character goes; callers do it once per write. */
+void vga_sync_cursor(void)
+{
+    uint16_t pos = (uint16_t)(row * VGA_COLS + col);
+    outb(CRTC_INDEX, CRTC_CURSOR_LOC_HIGH);
+    outb(CRTC_DATA, pos >> 8);
+    outb(CRTC_INDEX, CRTC_CURSOR_LOC_LOW);
+    outb(CRTC_DATA, pos & 0xFF);
 }

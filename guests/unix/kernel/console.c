@@ -31,4 +31,5 @@ void console_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         console_putc(s[i]);
+    vga_sync_cursor();
 }
