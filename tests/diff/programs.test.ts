@@ -20,7 +20,7 @@ import {
   type RunOutput,
 } from "./runners.js";
 
-const noToolchain = buildPrograms();
+const noToolchain = buildPrograms("progs");
 if (noToolchain) console.warn(`tests/diff: skipped: ${noToolchain}`);
 const qemu = !noToolchain && hasQemu();
 if (!noToolchain && !qemu) console.warn("tests/diff: QEMU comparisons skipped: qemu-system-i386 is not installed");
