@@ -136,7 +136,9 @@ async function main(argv) {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (!(err instanceof BenchError || err instanceof BenchFailure)) throw err;
+  // System errors (a results directory that cannot be written, a full disk) are one line too.
+  const systemError = typeof err?.code === "string" && typeof err?.syscall === "string";
+  if (!(err instanceof BenchError || err instanceof BenchFailure || systemError)) throw err;
   process.stderr.write(`bench: ${err.message}\n`);
   process.exitCode = err instanceof BenchError ? 2 : 1;
 }
