@@ -157,7 +157,15 @@ export class IsaMachine {
    * Power-on state plus the test platform: flat code/data, a GDT with the FS test segment, an IDT
    * whose gates end in HLTs, the code area full of HLT. `code` goes at `at`.
    */
-  reset(opts: { code: Uint8Array; at: number; regs: number[]; eflags: number; fsBase?: number; fsSel?: number }): void {
+  reset(opts: {
+    code: Uint8Array;
+    at: number;
+    regs: number[];
+    eflags: number;
+    fsBase?: number;
+    fsSel?: number;
+    gdt?: [number, [number, number]][]; // extra descriptors: [selector, descriptor dwords]
+  }): void {
     this.core.init(RAM_BYTES);
     const ram = this.ram;
     ram.fill(HLT, CODE_LO, CODE_HI);
@@ -174,6 +182,7 @@ export class IsaMachine {
     const fsSel = opts.fsSel ?? 0;
     const fsAttr = ATTR_DATA32 | (3 << L.ATTR_DPL_SHIFT);
     if (fsSel) put(fsSel, descriptor(opts.fsBase ?? 0, 0xffffffff, fsAttr));
+    for (const [sel, d] of opts.gdt ?? []) put(sel, d);
     // IDT: 32-bit interrupt gates (type 0xE, P, DPL 0) to HANDLERS + v (SDM Vol. 3A §6.11)
     for (let v = 0; v < 32; v++) {
       const off = HANDLERS + v;
@@ -329,11 +338,19 @@ export function describeFamily(family: string, extra?: (machine: () => IsaMachin
 export function runBytes(
   m: IsaMachine,
   bytes: number[],
-  opts: { regs?: number[]; eflags?: number; cr0Set?: number; cr0Clear?: number; cr4?: number; tscOffset?: bigint } = {},
+  opts: {
+    regs?: number[];
+    eflags?: number;
+    cr0Set?: number;
+    cr0Clear?: number;
+    cr4?: number;
+    tscOffset?: bigint;
+    gdt?: [number, [number, number]][];
+  } = {},
 ): RunResult {
   const at = 0x202000;
   const regs = opts.regs ?? [0x11111111, 0x22222222, 0x33333333, 0x44444444, 0x205800, 0x66666666, 0x77777777, 0x88888888];
-  m.reset({ code: Uint8Array.from(bytes), at, regs, eflags: opts.eflags ?? 0x202 });
+  m.reset({ code: Uint8Array.from(bytes), at, regs, eflags: opts.eflags ?? 0x202, gdt: opts.gdt });
   const st = m.core.state;
   if (opts.cr0Set || opts.cr0Clear) st.setU32(L.STATE_CR0, (st.cr0 | (opts.cr0Set ?? 0)) & ~(opts.cr0Clear ?? 0));
   if (opts.cr4 !== undefined) st.setU32(L.STATE_CR4, opts.cr4);
