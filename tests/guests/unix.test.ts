@@ -33,10 +33,13 @@ describe.each(engines)("unix on $engine", ({ engine, skip }) => {
         { waitFor: "# ", send: "sh -c 'echo started; sleep 100'\n" },
         { waitFor: "started\n", send: "\x03" },
         { waitFor: "^C\n# ", send: "echo after $?\n" },
-        { waitFor: "after 130\n# ", send: "poweroff\n" },
+        { waitFor: "after 130\n# ", send: "ps\n" },
+        { waitFor: " ps\n# ", send: "poweroff\n" },
       ],
     });
-    expect(r.out).toContain("started\n^C\n# echo after $?\nafter 130\n# poweroff\nunix: power off\n");
+    expect(r.out).toContain("started\n^C\n# echo after $?\nafter 130\n# ps\n");
+    expect(r.out).not.toMatch(/ (sleep|sh -c)\n/); // the whole job is gone, the sleep too
+    expect(r.out).toContain("# poweroff\nunix: power off\n");
     expect(r.status).toBe(1);
   });
 

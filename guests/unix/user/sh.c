@@ -5,8 +5,9 @@
  *   sh -c 'command'   run one command line
  *   sh FILE           run a script
  *
- * Each pipeline runs in its own process group; a foreground one is given the terminal
- * (tcsetpgrp) so ^C reaches it and not the shell, which ignores SIGINT. */
+ * Interactive, each pipeline runs in its own process group and a foreground one is given the
+ * terminal (tcsetpgrp), so ^C reaches it and not the shell, which ignores SIGINT. A script or
+ * sh -c leaves its children in its own group, so ^C reaches them together with it. */
 #include "../lib/libc.h"
 
 #define MAXWORDS 64
@@ -197,9 +198,11 @@ static void run_pipeline(struct stage *stages, int n, int background)
             break;
         }
         if (pid == 0) {
-            setpgid(0, pgid);
-            if (interactive && !background)
-                tcsetpgrp(0, pgid ? pgid : getpid());
+            if (interactive) {                 /* job control: each pipeline is a process group */
+                setpgid(0, pgid);
+                if (!background)
+                    tcsetpgrp(0, pgid ? pgid : getpid());
+            }
             signal(SIGINT, SIG_DFL);
             if (in >= 0) {
                 dup2(in, 0);
@@ -223,7 +226,8 @@ static void run_pipeline(struct stage *stages, int n, int background)
         }
         if (!pgid)
             pgid = pid;
-        setpgid(pid, pgid);
+        if (interactive)
+            setpgid(pid, pgid);
         pids[i] = pid;
         if (in >= 0)
             close(in);
