@@ -43,7 +43,7 @@ export class Clock {
   /** Cycles skipped while halted (virtual mode); the host adds this to STATE_TSC_OFFSET. */
   idleCycles = 0n;
   private readonly timers: Timer[] = [];
-  private readonly wallStartMs: number;
+  private wallStartMs: number;
   /** The latest cycle devices have been brought up to (never decreases). */
   private current = 0n;
 
@@ -122,6 +122,20 @@ export class Clock {
       due.fire(at);
     }
     if (upTo > this.current) this.current = upTo;
+  }
+
+  saveState(): { idleCycles: bigint; current: bigint; deadlines: Record<string, bigint | null> } {
+    const deadlines: Record<string, bigint | null> = {};
+    for (const t of this.timers) deadlines[t.name] = t.deadline;
+    return { idleCycles: this.idleCycles, current: this.current, deadlines };
+  }
+
+  /** Restore a saved clock. In realtime mode the wall clock is re-anchored so time continues from the saved instant. */
+  restoreState(s: { idleCycles: bigint; current: bigint; deadlines: Record<string, bigint | null> }): void {
+    this.idleCycles = s.idleCycles;
+    this.current = s.current;
+    for (const t of this.timers) t.deadline = s.deadlines[t.name] ?? null;
+    if (this.realtime) this.wallStartMs = performance.now() - (Number(s.current - s.idleCycles) * 1000) / this.insnsPerSecond;
   }
 
   /** Skip idle time so that the current cycle becomes `target` (virtual mode; no-op if not later). */

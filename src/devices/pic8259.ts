@@ -10,6 +10,12 @@
 // (ICW1.LTIM, or the line's ELCR bit) IRRn follows the line. The slave's INT output drives master
 // IR2 as a level. 8080/8085 mode (ICW4.uPM=0) and buffered mode are accepted but behave as 8086.
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
+import { restoreFields, saveFields, type DeviceState } from "./device-state.js";
+
+const I8259_STATE = [
+  "irr", "isr", "imr", "vectorBase", "icw3", "icw1", "icw4", "initStep", "readIsr", "specialMask", "pollPending",
+  "rotateInAeoi", "lowestPriority", "elcr", "lines",
+] as const;
 
 export const PIC1_COMMAND = 0x20;
 export const PIC1_DATA = 0x21;
@@ -244,6 +250,14 @@ export class I8259 {
     return this.initStep !== 0;
   }
 
+  saveState(): DeviceState {
+    return saveFields(this, I8259_STATE);
+  }
+
+  restoreState(s: DeviceState): void {
+    restoreFields(this, I8259_STATE, s, this.isMaster ? "master PIC" : "slave PIC");
+  }
+
   /** Set the state a BIOS leaves: initialized with ICW4 (8086 mode), given base and mask. */
   powerOn(base: number, imr: number, icw3: number): void {
     this.icw1 = ICW1_INIT | ICW1_IC4;
@@ -276,6 +290,15 @@ export class PicPair implements PortDevice {
     bus.register(PIC1_COMMAND, 2, this);
     bus.register(PIC2_COMMAND, 2, this);
     bus.register(ELCR1, 2, this);
+  }
+
+  saveState(): DeviceState {
+    return { master: this.master.saveState(), slave: this.slave.saveState() };
+  }
+
+  restoreState(s: DeviceState): void {
+    this.master.restoreState(s.master as DeviceState);
+    this.slave.restoreState(s.slave as DeviceState);
   }
 
   /** Raise or lower ISA IRQ line 0..15 (IRQ2 is the cascade and cannot be driven from outside). */

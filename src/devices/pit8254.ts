@@ -22,6 +22,12 @@
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
 import type { Clock, Timer } from "./clock.js";
 import { fromBcd, toBcd } from "./bcd.js";
+import { restoreFields, saveFields, type DeviceState } from "./device-state.js";
+
+const CHANNEL_STATE = [
+  "modeBits", "access", "bcd", "cr", "n", "started", "base", "frozen", "pending", "gate", "nullCount", "lsbWritten",
+  "readMsbNext", "latchedCount", "latchedMsbNext", "latchedStatus",
+] as const;
 
 export const PIT_HZ = 1_193_182;
 const PIT_HZ_N = BigInt(PIT_HZ);
@@ -80,6 +86,14 @@ export class PitChannel {
   private latchedCount: number | null = null;
   private latchedMsbNext = false;
   private latchedStatus: number | null = null;
+
+  saveState(): DeviceState {
+    return saveFields(this, CHANNEL_STATE);
+  }
+
+  restoreState(s: DeviceState): void {
+    restoreFields(this, CHANNEL_STATE, s, "PIT channel");
+  }
 
   get mode(): number {
     return this.modeBits > 5 ? this.modeBits - 4 : this.modeBits;
@@ -358,6 +372,18 @@ export class Pit8254 implements PortDevice {
   register(bus: IoBus): void {
     bus.register(PIT_CHANNEL0, 4, this);
     bus.register(SYSTEM_CONTROL_B, 1, this);
+  }
+
+  saveState(): DeviceState {
+    return { channels: this.channels.map((c) => c.saveState()), speaker: this.speaker, irqLevel: this.irqLevel };
+  }
+
+  /** Restore channel state; the channel 0 timer's deadline is the clock's to restore. */
+  restoreState(s: DeviceState): void {
+    const chans = s.channels as DeviceState[];
+    this.channels.forEach((c, i) => c.restoreState(chans[i]));
+    this.speaker = s.speaker as boolean;
+    this.irqLevel = s.irqLevel as boolean | null;
   }
 
   /** The current PIT tick. */

@@ -17,12 +17,15 @@ import { Pit8254 } from "./pit8254.js";
 import { Rtc, DEFAULT_RTC_EPOCH_MS } from "./rtc.js";
 import { Ps2Controller, type Ps2Keyboard } from "./ps2.js";
 import { VgaText } from "./vga-text.js";
+import { DeviceStateError, type DeviceState } from "./device-state.js";
 
 export { DEFAULT_INSNS_PER_SECOND, DEFAULT_RTC_EPOCH_MS };
 
 export const SYSTEM_CONTROL_A = 0x92;
 export const PORTA_FAST_RESET = 0x01;
 export const PORTA_A20 = 0x02;
+/** Format of Platform.saveState(); restoreState refuses any other. */
+export const PLATFORM_STATE_VERSION = 1;
 /** idleUntilNextEvent gives up after this many timer events that raised no deliverable interrupt. */
 export const IDLE_MAX_FRUITLESS_EVENTS = 10_000;
 
@@ -86,6 +89,48 @@ export class Platform {
     this.kbc.register(bus);
     this.vga.register(bus);
     bus.register(SYSTEM_CONTROL_A, 1, this.portA);
+  }
+
+  /**
+   * Everything the guest can observe of the platform, as a structured-cloneable object (post it to
+   * another worker, keep it as a snapshot). Guest RAM and the CPU state are not included, nor the
+   * UARTs and debug devices (src/hv owns them), nor the VGA render cache.
+   */
+  saveState(): DeviceState {
+    return {
+      version: PLATFORM_STATE_VERSION,
+      insnsPerSecond: this.clock.insnsPerSecond,
+      clock: this.clock.saveState(),
+      pic: this.pic.saveState(),
+      pit: this.pit.saveState(),
+      rtc: this.rtc.saveState(),
+      kbc: this.kbc.saveState(),
+      vga: this.vga.saveState(),
+      a20: this.portA.a20,
+      resetRequested: this.resetRequested,
+      lastTscOffset: this.lastTscOffset,
+    };
+  }
+
+  /** Restore a saveState() result into this platform (built with the same insnsPerSecond). */
+  restoreState(s: DeviceState): void {
+    if (s?.version !== PLATFORM_STATE_VERSION) {
+      throw new DeviceStateError(`saved platform state has version ${String(s?.version)}, expected ${PLATFORM_STATE_VERSION}`);
+    }
+    if (s.insnsPerSecond !== this.clock.insnsPerSecond) {
+      throw new DeviceStateError(
+        `saved platform state runs at ${String(s.insnsPerSecond)} instructions/s, this platform at ${this.clock.insnsPerSecond}`,
+      );
+    }
+    this.pic.restoreState(s.pic as DeviceState);
+    this.pit.restoreState(s.pit as DeviceState);
+    this.rtc.restoreState(s.rtc as DeviceState);
+    this.kbc.restoreState(s.kbc as DeviceState);
+    this.vga.restoreState(s.vga as DeviceState);
+    this.clock.restoreState(s.clock as Parameters<Clock["restoreState"]>[0]);
+    this.portA.a20 = s.a20 as boolean;
+    this.resetRequested = s.resetRequested as boolean;
+    this.lastTscOffset = s.lastTscOffset as bigint;
   }
 
   /** Instructions the CPU may run before the next timer event (≥ 1), or Infinity if none is scheduled. */

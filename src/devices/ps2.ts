@@ -14,6 +14,12 @@
 // queue holds up to KEYBOARD_QUEUE_MAX bytes, beyond which input is dropped.
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
 import { strokeScancodes, terminalToStrokes, type KeyStroke, type ScancodeSet } from "./keymap.js";
+import { restoreFields, saveFields, type DeviceState } from "./device-state.js";
+
+const KEYBOARD_STATE = ["replies", "keys", "scanning", "set", "leds", "argFor", "lastSent", "dropped"] as const;
+const KBC_STATE = [
+  "ram", "out", "outAux", "lastOut", "pendingReplies", "awaiting", "lastWasCommand", "systemFlag", "a20", "irq1", "irq12",
+] as const;
 
 export const KBC_DATA = 0x60;
 export const KBC_STATUS = 0x64;
@@ -102,6 +108,14 @@ export class Ps2Keyboard {
   private reply(...bytes: number[]): void {
     for (const b of bytes) this.replies.push(this.translating() && XLAT_REPLY[b] !== undefined ? XLAT_REPLY[b] : b);
     this.changed();
+  }
+
+  saveState(): DeviceState {
+    return saveFields(this, KEYBOARD_STATE);
+  }
+
+  restoreState(s: DeviceState): void {
+    restoreFields(this, KEYBOARD_STATE, s, "keyboard");
   }
 
   /** Next byte the keyboard sends, or null. */
@@ -239,6 +253,15 @@ export class Ps2Controller implements PortDevice {
   register(bus: IoBus): void {
     bus.register(KBC_DATA, 1, this);
     bus.register(KBC_STATUS, 1, this);
+  }
+
+  saveState(): DeviceState {
+    return { ...saveFields(this, KBC_STATE), keyboard: this.keyboard.saveState() };
+  }
+
+  restoreState(s: DeviceState): void {
+    restoreFields(this, KBC_STATE, s, "8042");
+    this.keyboard.restoreState(s.keyboard as DeviceState);
   }
 
   private reply(byte: number, aux = false): void {

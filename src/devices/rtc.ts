@@ -15,6 +15,9 @@
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
 import type { Clock, Timer } from "./clock.js";
 import { fromBcd, toBcd } from "./bcd.js";
+import { restoreFields, saveFields, type DeviceState } from "./device-state.js";
+
+const RTC_STATE = ["cmos", "index", "nmiDisabled", "flags", "baseUs", "heldUs", "lastPeriod", "lastSecond", "irqLevel"] as const;
 
 export const RTC_INDEX = 0x70;
 export const RTC_DATA = 0x71;
@@ -115,6 +118,15 @@ export class Rtc implements PortDevice {
 
   register(bus: IoBus): void {
     bus.register(RTC_INDEX, 2, this);
+  }
+
+  saveState(): DeviceState {
+    return saveFields(this, RTC_STATE);
+  }
+
+  /** Restore registers and time; the timers' deadlines are the clock's to restore. */
+  restoreState(s: DeviceState): void {
+    restoreFields(this, RTC_STATE, s, "RTC");
   }
 
   /** The RTC's time now, in µs since the Unix epoch. */

@@ -14,6 +14,12 @@
 // cursor-start bit 5 is set or start > end. Input status bits 0 and 3 toggle on every read, so
 // retrace-wait loops always finish.
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
+import { restoreFields, saveFields, type DeviceState } from "./device-state.js";
+
+const VGA_STATE = [
+  "crtc", "crtcIndex", "ac", "acIndex", "acIsData", "misc", "seq", "seqIndex", "gc", "gcIndex", "dac", "dacRead",
+  "dacWrite", "retrace",
+] as const;
 
 export const VGA_TEXT_BASE = 0xb8000;
 export const VGA_COLS = 80;
@@ -197,6 +203,16 @@ export class VgaText implements PortDevice {
         this.dac[this.dacWrite++ % this.dac.length] = value & 0x3f;
         return;
     }
+  }
+
+  saveState(): DeviceState {
+    return saveFields(this, VGA_STATE);
+  }
+
+  /** Restore the registers (the screen itself is guest RAM); the next render is a full redraw. */
+  restoreState(s: DeviceState): void {
+    restoreFields(this, VGA_STATE, s, "VGA");
+    this.invalidate();
   }
 
   get startAddress(): number {
