@@ -37,12 +37,14 @@ function readByteAt(lin: u32, user: bool): u32 {
   return <u32>load<u8>((e & ~<u32>0xfff) + (lin & 0xfff));
 }
 
+// A page-crossing access checks the first page, then the second at its first byte: a #PF on the
+// second page reports that byte in CR2, as hardware does.
 export function readSlow(lin: u32, size: i32, user: bool): u32 {
   if (fault) return 0;
   if ((lin & 0xfff) + <u32>size > 0x1000) {
     // crossing a page: check both pages first, then assemble bytes
     if (translate(lin, false, user) == 0) return 0;
-    if (translate(lin + <u32>size - 1, false, user) == 0) return 0;
+    if (translate((lin + <u32>size - 1) & ~<u32>0xfff, false, user) == 0) return 0;
     let v: u32 = 0;
     for (let i = 0; i < size; i++) v |= readByteAt(lin + <u32>i, user) << (<u32>i << 3);
     return v;
@@ -60,7 +62,7 @@ export function writeSlow(lin: u32, size: i32, v: u32, user: bool): void {
   if (fault) return;
   if ((lin & 0xfff) + <u32>size > 0x1000) {
     if (translate(lin, true, user) == 0) return;
-    if (translate(lin + <u32>size - 1, true, user) == 0) return;
+    if (translate((lin + <u32>size - 1) & ~<u32>0xfff, true, user) == 0) return;
     for (let i = 0; i < size; i++) {
       const e = translate(lin + <u32>i, true, user);
       if ((e & TLB_MMIO) == 0) store<u8>((e & ~<u32>0xfff) + ((lin + <u32>i) & 0xfff), <u8>(v >>> (<u32>i << 3)));
@@ -124,7 +126,7 @@ export function wrSize(lin: u32, size: i32, v: u32): void {
 export function probeWrite(lin: u32, size: u32): bool {
   if (fault) return false;
   if (translate(lin, true, cpl == 3) == 0) return false;
-  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate(lin + size - 1, true, cpl == 3) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate((lin + size - 1) & ~<u32>0xfff, true, cpl == 3) == 0) return false;
   return true;
 }
 
@@ -132,7 +134,7 @@ export function probeWrite(lin: u32, size: u32): bool {
 export function probeRead(lin: u32, size: u32): bool {
   if (fault) return false;
   if (translate(lin, false, cpl == 3) == 0) return false;
-  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate(lin + size - 1, false, cpl == 3) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate((lin + size - 1) & ~<u32>0xfff, false, cpl == 3) == 0) return false;
   return true;
 }
 
@@ -147,7 +149,7 @@ function rmwSlow(lin: u32, size: i32): u32 {
   if (fault) return 0;
   const user = cpl == 3;
   if (translate(lin, true, user) == 0) return 0;
-  if (translate(lin + <u32>size - 1, true, user) == 0) return 0;
+  if (translate((lin + <u32>size - 1) & ~<u32>0xfff, true, user) == 0) return 0;
   return readSlow(lin, size, user);
 }
 
@@ -193,7 +195,7 @@ export function wrPriv(lin: u32, size: i32, v: u32, user: bool): void { writeSlo
 export function probeWritePriv(lin: u32, size: u32, user: bool): bool {
   if (fault) return false;
   if (translate(lin, true, user) == 0) return false;
-  if (translate(lin + size - 1, true, user) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate((lin + size - 1) & ~<u32>0xfff, true, user) == 0) return false;
   return true;
 }
 
