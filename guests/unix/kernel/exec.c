@@ -1,5 +1,6 @@
 /* exec.c — execve: replace the current process's image with a static ELF32 i386 executable
- * (ELF specification, "Program Loading"), and build the initial stack the way Linux does:
+ * (ELF specification, "Program Loading") or run a "#!interpreter [arg]" script with its
+ * interpreter, and build the initial stack the way Linux does:
  *   ESP -> argc, argv[0..argc-1], 0, envp[0..], 0, auxv (AT_PAGESZ, AT_ENTRY), AT_NULL, then the strings. */
 #include "defs.h"
 
@@ -78,9 +79,55 @@ static uint32_t build_stack(uint32_t *pgdir, char *const argv[], int argc, char 
     return sp;
 }
 
+static int exec_elf(const char *path, struct inode *ip, char *const argv[], int argc, char *const envp[], int envc);
+
+/* "#!/bin/sh -x\n" runs as: /bin/sh -x PATH argv[1..]. One level: the interpreter must be ELF. */
+static int exec_script(const char *path, struct inode *ip, char *const argv[], int argc, char *const envp[], int envc)
+{
+    char line[128];
+    int n = vfs_read(ip, line, 0, sizeof line - 1);
+    iput(ip);
+    line[n > 0 ? n : 0] = 0;
+    char *end = strchr(line, '\n');
+    if (!end)
+        return -ENOEXEC;
+    *end = 0;
+    char *interp = line + 2, *arg = 0;
+    while (*interp == ' ' || *interp == '\t')
+        interp++;
+    for (char *p = interp; *p; p++) {
+        if (*p == ' ' || *p == '\t') {
+            *p++ = 0;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            arg = *p ? p : 0;
+            break;
+        }
+    }
+    char *nargv[MAXARG + 1];
+    int nargc = 0;
+    nargv[nargc++] = interp;
+    if (arg)
+        nargv[nargc++] = arg;
+    nargv[nargc++] = (char *)path;
+    for (int i = 1; i < argc && nargc < MAXARG; i++)
+        nargv[nargc++] = argv[i];
+    nargv[nargc] = 0;
+    int err;
+    struct inode *iip = namei(interp, &err);
+    if (!iip)
+        return err;
+    if (iip->type != I_FILE) {
+        iput(iip);
+        return -EACCES;
+    }
+    return exec_elf(interp, iip, nargv, nargc, envp, envc);
+}
+
 int exec(const char *path, char *const argv[], int argc, char *const envp[], int envc)
 {
     int err;
+    char magic[2];
     struct inode *ip = namei(path, &err);
     if (!ip)
         return err;
@@ -88,6 +135,15 @@ int exec(const char *path, char *const argv[], int argc, char *const envp[], int
         iput(ip);
         return -EACCES;
     }
+    if (vfs_read(ip, magic, 0, 2) == 2 && magic[0] == '#' && magic[1] == '!')
+        return exec_script(path, ip, argv, argc, envp, envc);
+    return exec_elf(path, ip, argv, argc, envp, envc);
+}
+
+/* Load the ELF file ip (a reference the caller passes on) as the current process's image. */
+static int exec_elf(const char *path, struct inode *ip, char *const argv[], int argc, char *const envp[], int envc)
+{
+    int err;
 
     struct elf_header eh;
     uint32_t *pgdir = 0;

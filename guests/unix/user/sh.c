@@ -1,5 +1,5 @@
-/* sh.c — the shell: pipelines (a | b | c), redirection (< > >>), background jobs (&),
- * command lists (;), quoting ('..' ".." \), $? $$ and $NAME, and the builtins cd and exit.
+/* sh.c — the shell: pipelines (a | b | c), redirection (< > >> 2> 2>>, 2>&1), background
+ * jobs (&), command lists (; && ||), quoting ('..' ".." \), $? $$ and $NAME, and the builtins cd and exit.
  *
  *   sh                interactive on the terminal: prompt "# ", job control by process group
  *   sh -c 'command'   run one command line
@@ -14,13 +14,14 @@
 #define MAXSTAGES 8
 #define LINE_MAX 512
 
-enum tok { T_WORD, T_PIPE, T_LT, T_GT, T_GTGT, T_AMP, T_SEMI, T_END };
+enum tok { T_WORD, T_PIPE, T_LT, T_GT, T_GTGT, T_ERR, T_ERRAPP, T_ERR2OUT, T_AMP, T_SEMI, T_AND, T_OR, T_END };
 
 struct stage {
     char *argv[MAXWORDS + 1];
     int argc;
-    char *in, *out;              /* redirections, or 0 */
-    int append;
+    char *in, *out, *err;        /* redirections, or 0 */
+    int append, err_append;
+    int err_to_out;              /* 2>&1 */
 };
 
 static int last_status;
@@ -84,10 +85,34 @@ static int next_token(char **word)
         src++;
     if (!*src || *src == '#')
         return T_END;
+    if (src[0] == '2' && src[1] == '>') {          /* 2> 2>> 2>&1 */
+        src += 2;
+        if (src[0] == '&' && src[1] == '1') {
+            src += 2;
+            return T_ERR2OUT;
+        }
+        if (*src == '>') {
+            src++;
+            return T_ERRAPP;
+        }
+        return T_ERR;
+    }
     switch (*src) {
-    case '|': src++; return T_PIPE;
+    case '|':
+        src++;
+        if (*src == '|') {
+            src++;
+            return T_OR;
+        }
+        return T_PIPE;
     case '<': src++; return T_LT;
-    case '&': src++; return T_AMP;
+    case '&':
+        src++;
+        if (*src == '&') {
+            src++;
+            return T_AND;
+        }
+        return T_AMP;
     case ';': src++; return T_SEMI;
     case '>':
         src++;
@@ -218,6 +243,10 @@ static void run_pipeline(struct stage *stages, int n, int background)
                 redirect(0, s->in, O_RDONLY);
             if (s->out)
                 redirect(1, s->out, O_WRONLY | O_CREAT | (s->append ? O_APPEND : O_TRUNC));
+            if (s->err)
+                redirect(2, s->err, O_WRONLY | O_CREAT | (s->err_append ? O_APPEND : O_TRUNC));
+            if (s->err_to_out)
+                dup2(1, 2);
             if (!strcmp(s->argv[0], "cd") || !strcmp(s->argv[0], "exit"))
                 _exit(builtin(s) ? last_status : 0);
             execvp(s->argv[0], s->argv);
@@ -264,9 +293,10 @@ static void run_pipeline(struct stage *stages, int n, int background)
     }
 }
 
-/* Parse and run one line: pipelines separated by ';' or '&'. */
+/* Parse and run one line: pipelines separated by ';', '&', '&&' or '||'. */
 static void run_line(const char *line)
 {
+    int skip = 0;                              /* the last && or || decided against this pipeline */
     src = line;
     arena_used = 0;
     for (;;) {
@@ -285,15 +315,20 @@ static void run_line(const char *line)
             if (t == T_WORD) {
                 if (s->argc < MAXWORDS)
                     s->argv[s->argc++] = word;
-            } else if (t == T_LT || t == T_GT || t == T_GTGT) {
+            } else if (t == T_ERR2OUT) {
+                s->err_to_out = 1;
+            } else if (t == T_LT || t == T_GT || t == T_GTGT || t == T_ERR || t == T_ERRAPP) {
                 if (next_token(&word) != T_WORD) {
                     dprintf(2, "sh: syntax error: redirection without a file\n");
                     last_status = 2;
                     return;
                 }
-                if (t == T_LT)
+                if (t == T_LT) {
                     s->in = word;
-                else {
+                } else if (t == T_ERR || t == T_ERRAPP) {
+                    s->err = word;
+                    s->err_append = t == T_ERRAPP;
+                } else {
                     s->out = word;
                     s->append = t == T_GTGT;
                 }
@@ -306,20 +341,26 @@ static void run_line(const char *line)
                 n++;
                 memset(&stages[n], 0, sizeof stages[n]);
             } else {
-                break;                         /* T_AMP, T_SEMI, T_END */
+                break;                         /* T_AMP, T_SEMI, T_AND, T_OR, T_END */
             }
         }
         if (stages[n].argc > 0) {
             for (int i = 0; i <= n; i++)
                 stages[i].argv[stages[i].argc] = 0;
-            run_pipeline(stages, n + 1, t == T_AMP);
-        } else if (n > 0 || t == T_AMP) {
+            if (!skip)
+                run_pipeline(stages, n + 1, t == T_AMP);
+        } else if (n > 0 || (t != T_SEMI && t != T_END)) {
             dprintf(2, "sh: syntax error: missing command\n");
             last_status = 2;
             return;
         }
         if (t == T_END)
             return;
+        /* a && b runs b if the last status is 0, a || b if it is not; skipping leaves $? alone */
+        if (t == T_AND || t == T_OR)
+            skip = (t == T_AND) != (last_status == 0);
+        else
+            skip = 0;
     }
 }
 
