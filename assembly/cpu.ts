@@ -8,7 +8,7 @@
 import {
   STATE_BASE, STATE_INSN_COUNT, STATE_INJECT, STATE_INTR_PENDING, STATE_INT_SHADOW, STATE_ACTIVITY,
   STATE_EXIT_REASON, STATE_EXIT_EIP, INJECT_NONE, ACTIVITY_RUNNING, ACTIVITY_HLT,
-  EXIT_BUDGET, EXIT_HLT, EXIT_INTR_WINDOW, EXIT_TRIPLE_FAULT,
+  EXIT_BUDGET, EXIT_HLT, EXIT_INTR_WINDOW, EXIT_TRIPLE_FAULT, EXIT_EXCEPTION, EXIT_IO, STATE_IO_READY,
   REG_EAX, REG_ECX, REG_EDX, REG_EBX, REG_ESP, REG_EBP, REG_ESI, REG_EDI,
   SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS,
   EFLAGS_CF, EFLAGS_IF, EFLAGS_DF, EFLAGS_TF, EFLAGS_AC, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT,
@@ -18,7 +18,7 @@ import {
 import {
   reg8, reg16, reg32, setReg8, setReg16, setReg32, segSel, segBase,
   eip, insnEip, cpl, fault, o32, a32, segOvr, rep, code32, stack32,
-  remaining, runBudget, attention, prefixed, lockPrefix, prefixCount, exitReason, requestExit, raise, loadLive, storeLive, cr0,
+  remaining, runBudget, attention, notRetired, prefixed, lockPrefix, prefixCount, exitReason, requestExit, raise, loadLive, storeLive, cr0,
   checkSegRead, checkSegWrite,
 } from "./state";
 import {
@@ -45,7 +45,7 @@ import { stringOp, STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, ST
 import { portIn, portOut, ioValue } from "./exec/io";
 import { bitTest, bitScan, BT_BT } from "./exec/bit";
 import { loadSegment, farJump, farCall, farReturn, arpl } from "./mmu/segment";
-import { deliverPending, deliverExternal, softwareInterrupt, iret, INT_SOFT, INT_ICEBP, INT_BREAKPOINT, INT_OVERFLOW } from "./interrupt";
+import { deliverPending, deliverExternal, deliverSingleStep, softIntDelivered, softwareInterrupt, iret, INT_SOFT, INT_ICEBP, INT_BREAKPOINT, INT_OVERFLOW } from "./interrupt";
 import {
   group6, group7, larLsl, movFromCr, movToCr, movFromDr, movToDr, clts, rdmsr, wrmsr, cpuid, rdtsc, rdpmc,
   hlt, cli, sti, invdWbinvd, isPrivileged,
@@ -55,6 +55,7 @@ import {
 let shadowNow: bool = false; //  the current instruction follows STI/MOV SS: no interrupt before it ends
 let shadowNext: bool = false; // set by STI/MOV SS/POP SS for the next instruction
 let intrPending: bool = false;
+let stepArmed: bool = false; //  the current instruction began with EFLAGS.TF=1
 
 /** STI (when IF was 0), MOV SS and POP SS block interrupts until after the next instruction. */
 export function setShadow(): void { shadowNext = true; attention = true; }
@@ -91,7 +92,8 @@ export function run(budget: u32): i32 {
   shadowNow = load<u32>(STATE_BASE + STATE_INT_SHADOW) != 0;
   shadowNext = false;
   intrPending = load<u32>(STATE_BASE + STATE_INTR_PENDING) != 0;
-  attention = intrPending || shadowNow;
+  stepArmed = (flagsRaw() & EFLAGS_TF) != 0;
+  attention = intrPending || shadowNow || stepArmed;
 
   const inject = load<i32>(STATE_BASE + STATE_INJECT);
   if (inject != INJECT_NONE) {
@@ -126,8 +128,15 @@ function afterInstruction(): void {
   attention = false;
   if (fault) {
     deliverPending();
-    if (exitReason == EXIT_TRIPLE_FAULT) return;
+    if (exitReason == EXIT_TRIPLE_FAULT || exitReason == EXIT_EXCEPTION) return;
+  } else if (stepArmed && !softIntDelivered && !notRetired) {
+    deliverSingleStep();
+    if (exitReason == EXIT_TRIPLE_FAULT || exitReason == EXIT_EXCEPTION) return;
   }
+  softIntDelivered = false;
+  notRetired = false;
+  stepArmed = (flagsRaw() & EFLAGS_TF) != 0;
+  if (stepArmed) attention = true;
   shadowNow = shadowNext;
   shadowNext = false;
   if (shadowNow) attention = true;

@@ -5,7 +5,7 @@
 
 import {
   STATE_BASE, STATE_IDTR_BASE, STATE_IDTR_LIMIT, STATE_EXC_BITMAP, STATE_EXIT_VECTOR, STATE_EXIT_ERROR,
-  STATE_EXIT_EIP, STATE_STAT_EXCEPTIONS, STATE_STAT_INTERRUPTS, EXIT_TRIPLE_FAULT, EXIT_EXCEPTION,
+  STATE_EXIT_EIP, STATE_DR, EXC_DB, STATE_STAT_EXCEPTIONS, STATE_STAT_INTERRUPTS, EXIT_TRIPLE_FAULT, EXIT_EXCEPTION,
   SEG_CS, SEG_SS, REG_ESP, ATTR_DB, EXC_DF, EXC_GP, EXC_NP, EXC_PF, EXC_TS, EXC_SS, EXC_DE,
   EFLAGS_TF, EFLAGS_NT, EFLAGS_RF, EFLAGS_VM, EFLAGS_IF, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT, EFLAGS_FIXED,
 } from "./layout";
@@ -76,10 +76,27 @@ export function deliverPending(): void {
   requestExit(EXIT_TRIPLE_FAULT);
 }
 
+/** Set when the current instruction delivered a software interrupt (no single-step trap after it). */
+export let softIntDelivered: bool = false;
+
 /** INT n / INT3 / INTO / INT1: delivered with EIP after the instruction. */
 export function softwareInterrupt(vec: i32, kind: i32): void {
   bumpStat(STATE_STAT_EXCEPTIONS);
+  softIntDelivered = true;
   deliver(vec, -1, kind, eip);
+}
+
+/**
+ * The single-step trap (#DB, SDM Vol. 3A §17.3.1.4) after an instruction that began with TF=1:
+ * DR6.BS is set and EIP is the next instruction.
+ */
+export function deliverSingleStep(): void {
+  const dr6 = STATE_BASE + STATE_DR + 6 * 4;
+  store<u32>(dr6, load<u32>(dr6) | 0x4000);
+  bumpStat(STATE_STAT_EXCEPTIONS);
+  insnEip = eip;
+  deliver(EXC_DB, -1, INT_EXCEPTION, eip);
+  if (fault) deliverPending();
 }
 
 /** An external interrupt at an instruction boundary (EIP is the next instruction). */

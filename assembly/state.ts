@@ -80,6 +80,7 @@ export let excIsTrap: bool = false; // deliver with EIP past the instruction
 // Loop control (cpu.ts): instructions left in this run() and retired so far; `attention` asks the
 // loop to look at faults, interrupt windows and exits after the current instruction.
 export let remaining: u32 = 0;
+export let notRetired: bool = false; // the current instruction exited before retiring (IN)
 export let runBudget: u32 = 0; // instructions retired in this run() = runBudget - remaining
 @inline export function executedCount(): u32 { return runBudget - remaining; }
 export let attention: bool = false;

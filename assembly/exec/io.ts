@@ -6,7 +6,7 @@ import {
   STATE_BASE, STATE_EXIT_PORT, STATE_EXIT_SIZE, STATE_EXIT_DIR, STATE_EXIT_DATA, STATE_IO_READY,
   STATE_EXIT_EIP, EXIT_IO, IO_IN, IO_OUT, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT, EXC_GP, SEG_TR, ATTR_TYPE_MASK,
 } from "../layout";
-import { cpl, raise, requestExit, insnEip, eip, segBase, segLimit, segAttr, segSel, runBudget, fault } from "../state";
+import { cpl, raise, requestExit, insnEip, eip, segBase, segLimit, segAttr, segSel, runBudget, notRetired, fault } from "../state";
 import { flagsRaw } from "../flags";
 import { rdSys16, rdSys8 } from "../mmu/memory";
 
@@ -61,6 +61,7 @@ export function portIn(port: u32, size: i32): bool {
   requestExit(EXIT_IO);
   eip = insnEip; // not retired: it completes on the next run()
   runBudget--; // not retired
+  notRetired = true;
   return false;
 }
 
