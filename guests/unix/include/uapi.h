@@ -191,6 +191,9 @@ struct timespec {
 #define SIGSTOP 19
 #define NSIG    32
 
+/* In a sigset_t (and the kernel's pending/blocked words) signal n is bit n - 1. */
+#define SIGMASK(sig) (1u << ((sig) - 1))
+
 #define SIG_DFL ((uint32_t)0)
 #define SIG_IGN ((uint32_t)1)
 

@@ -26,8 +26,8 @@ struct proc {
     struct context *context;        /* kernel registers while switched out */
     void *chan;                     /* what it sleeps on */
     uint32_t wake_tick;             /* nanosleep deadline (timer ticks) */
-    uint32_t sig_pending;           /* bit n = signal n pending */
-    uint32_t sig_blocked;
+    uint32_t sig_pending;           /* SIGMASK(n): signal n is pending */
+    uint32_t sig_blocked;           /* SIGMASK(n): signal n waits while blocked */
     struct k_sigaction sigact[NSIG];
     int exit_status;                /* wait status word once ZOMBIE */
     struct file *ofile[NOFILE];

@@ -16,8 +16,7 @@ struct sigframe {
     uint32_t saved_blocked;
 };
 
-#define SIGBIT(s) (1u << (s))
-#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
 
 /* Signals whose default action is to do nothing; all others (that we know) terminate. */
 static int default_ignores(int sig)
@@ -36,7 +35,7 @@ int signal_send(struct proc *p, int sig)
         return 0;                     /* init gets only the signals it asked for (as Linux) */
     if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignores(sig))))
         return 0;
-    p->sig_pending |= SIGBIT(sig);
+    p->sig_pending |= SIGMASK(sig);
     if (p->state == SLEEPING && signal_interrupted(p))
         p->state = RUNNABLE;          /* every sleep is interruptible */
     return 0;
@@ -96,10 +95,11 @@ static void push_handler(struct trapframe *tf, int sig)
         proc_exit(W_EXITCODE(0, SIGSEGV));
     current->sig_blocked |= sa->mask[0];
     if (!(sa->flags & SA_NODEFER))
-        current->sig_blocked |= SIGBIT(sig);
+        current->sig_blocked |= SIGMASK(sig);
+    tf->esp = sp;
+    tf->eip = sa->handler;
     if (sa->flags & SA_RESETHAND)
         memset(sa, 0, sizeof *sa);
-    tf->esp = sp;
 }
 
 /* On the way back to user mode: act on the lowest pending, unblocked signal. */
@@ -107,9 +107,9 @@ void signal_deliver(struct trapframe *tf)
 {
     while (current->sig_pending & (~current->sig_blocked | UNBLOCKABLE)) {
         int sig = 1;
-        while (!(current->sig_pending & (~current->sig_blocked | UNBLOCKABLE) & SIGBIT(sig)))
+        while (!(current->sig_pending & (~current->sig_blocked | UNBLOCKABLE) & SIGMASK(sig)))
             sig++;
-        current->sig_pending &= ~SIGBIT(sig);
+        current->sig_pending &= ~SIGMASK(sig);
         uint32_t h = current->sigact[sig].handler;
         if (sig == SIGKILL || h == SIG_DFL) {
             if (sig == SIGKILL || !default_ignores(sig))
@@ -118,9 +118,7 @@ void signal_deliver(struct trapframe *tf)
         }
         if (h == SIG_IGN)
             continue;
-        uint32_t handler = h;
         push_handler(tf, sig);
-        tf->eip = handler;
         return;                               /* one handler frame per return to user */
     }
 }
@@ -139,7 +137,7 @@ int sys_rt_sigaction(uint32_t sig, uint32_t act, uint32_t oact, uint32_t size)
             return -EFAULT;
         current->sigact[sig] = sa;
         if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && default_ignores(sig)))
-            current->sig_pending &= ~SIGBIT(sig);
+            current->sig_pending &= ~SIGMASK(sig);
     }
     return 0;
 }

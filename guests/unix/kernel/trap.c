@@ -34,9 +34,9 @@ void trap(struct trapframe *tf)
     } else if (from_user) {
         int sig = fault_signal(tf->vector);
         struct k_sigaction *sa = &current->sigact[sig];
-        if (sa->handler == SIG_IGN || (current->sig_blocked & (1u << sig)))
+        if (sa->handler == SIG_IGN || (current->sig_blocked & SIGMASK(sig)))
             sa->handler = SIG_DFL;           /* a fault cannot be ignored */
-        current->sig_blocked &= ~(1u << sig);
+        current->sig_blocked &= ~SIGMASK(sig);
         signal_send(current, sig);
         if (sa->handler == SIG_DFL)
             kprintf("%s[%d]: %s at eip %x (cr2 %x)\n", current->name, current->pid,

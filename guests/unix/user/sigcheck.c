@@ -34,7 +34,7 @@ int main(void)
     if (got_chld != 1)
         return fail("SIGCHLD handler");
 
-    uint32_t block[2] = { 1u << SIGTERM, 0 };
+    uint32_t block[2] = { SIGMASK(SIGTERM), 0 };
     signal(SIGTERM, on_term);
     __asm__ volatile("int $0x80" : : "a"(SYS_rt_sigprocmask), "b"(SIG_BLOCK), "c"(block), "d"(0), "S"(8) : "memory");
     kill(getpid(), SIGTERM);
