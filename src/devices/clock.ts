@@ -19,6 +19,11 @@ export const DEFAULT_INSNS_PER_SECOND = 100_000_000;
 export class Timer {
   /** The cycle at which `fire` runs, or null when idle. */
   deadline: bigint | null = null;
+  /**
+   * The earliest cycle at which this timer can raise its IRQ line: the deadline itself, or a later
+   * event when the pending one cannot (a PIT falling edge). HLT sleeps until the earliest of these.
+   */
+  wakeAt: bigint | null = null;
   constructor(
     readonly name: string,
     /** ISA IRQ line this timer may raise (0..15), or -1 if it never raises one: HLT only fast-forwards to timers whose line is unmasked. */
@@ -26,9 +31,17 @@ export class Timer {
     /** Runs with the cycle of the deadline (not the current cycle): the device updates itself as of that instant. */
     readonly fire: (atCycle: bigint) => void,
   ) {}
-  schedule(atCycle: bigint | null): void {
+  schedule(atCycle: bigint | null, wakeAt: bigint | null = atCycle): void {
     this.deadline = atCycle;
+    this.wakeAt = atCycle === null ? null : wakeAt;
   }
+}
+
+export interface ClockState {
+  idleCycles: bigint;
+  current: bigint;
+  /** timer name → [deadline, wakeAt] */
+  deadlines: Record<string, [bigint | null, bigint | null]>;
 }
 
 export interface ClockOptions {
@@ -105,6 +118,15 @@ export class Clock {
     return best;
   }
 
+  /** The earliest wake-up cycle (Timer.wakeAt) among timers accepted by `filter`. */
+  nextWake(filter: (t: Timer) => boolean): bigint | null {
+    let best: bigint | null = null;
+    for (const t of this.timers) {
+      if (t.deadline !== null && t.wakeAt !== null && (best === null || t.wakeAt < best) && filter(t)) best = t.wakeAt;
+    }
+    return best;
+  }
+
   /**
    * Fire every timer due at or before cycle `upTo`, in deadline order (ties: creation order). A
    * timer re-scheduled by its own callback fires again if still due. Sets `now` to `upTo`.
@@ -118,23 +140,24 @@ export class Clock {
       if (due === null) break;
       const at = due.deadline!;
       due.deadline = null;
+      due.wakeAt = null;
       if (at > this.current) this.current = at;
       due.fire(at);
     }
     if (upTo > this.current) this.current = upTo;
   }
 
-  saveState(): { idleCycles: bigint; current: bigint; deadlines: Record<string, bigint | null> } {
-    const deadlines: Record<string, bigint | null> = {};
-    for (const t of this.timers) deadlines[t.name] = t.deadline;
+  saveState(): ClockState {
+    const deadlines: Record<string, [bigint | null, bigint | null]> = {};
+    for (const t of this.timers) deadlines[t.name] = [t.deadline, t.wakeAt];
     return { idleCycles: this.idleCycles, current: this.current, deadlines };
   }
 
   /** Restore a saved clock. In realtime mode the wall clock is re-anchored so time continues from the saved instant. */
-  restoreState(s: { idleCycles: bigint; current: bigint; deadlines: Record<string, bigint | null> }): void {
+  restoreState(s: ClockState): void {
     this.idleCycles = s.idleCycles;
     this.current = s.current;
-    for (const t of this.timers) t.deadline = s.deadlines[t.name] ?? null;
+    for (const t of this.timers) [t.deadline, t.wakeAt] = s.deadlines[t.name] ?? [null, null];
     if (this.realtime) this.wallStartMs = performance.now() - (Number(s.current - s.idleCycles) * 1000) / this.insnsPerSecond;
   }
 

@@ -405,7 +405,10 @@ export class Pit8254 implements PortDevice {
       this.setIrq(PIT_IRQ, level);
     }
     const edge = ch.nextEdge(t);
-    this.timer.schedule(edge === null ? null : this.clock.cycleOfTick(edge, PIT_HZ_N));
+    if (edge === null) return this.timer.schedule(null);
+    // OUT toggles at every edge: if it is high now the next edge falls, and IRQ0 can only rise at the one after
+    const rise = level ? ch.nextEdge(edge) : edge;
+    this.timer.schedule(this.clock.cycleOfTick(edge, PIT_HZ_N), rise === null ? null : this.clock.cycleOfTick(rise, PIT_HZ_N));
   }
 
   read(port: number, _size: IoSize): number {

@@ -11,7 +11,7 @@
 // skips virtual time to the next timer that can interrupt; the loop then sets
 // STATE_TSC_OFFSET = tscOffset() so RDTSC (= insnCount + TSC_OFFSET) stays equal to the clock.
 import type { IoBus, PortDevice, IoSize } from "./io-bus.js";
-import { Clock, DEFAULT_INSNS_PER_SECOND } from "./clock.js";
+import { Clock, DEFAULT_INSNS_PER_SECOND, type ClockState, type Timer } from "./clock.js";
 import { PicPair } from "./pic8259.js";
 import { Pit8254 } from "./pit8254.js";
 import { Rtc, DEFAULT_RTC_EPOCH_MS } from "./rtc.js";
@@ -26,7 +26,7 @@ export const PORTA_FAST_RESET = 0x01;
 export const PORTA_A20 = 0x02;
 /** Format of Platform.saveState(); restoreState refuses any other. */
 export const PLATFORM_STATE_VERSION = 1;
-/** idleUntilNextEvent gives up after this many timer events that raised no deliverable interrupt. */
+/** idleUntilNextEvent gives up after this many waking timer events that raised no deliverable interrupt. */
 export const IDLE_MAX_FRUITLESS_EVENTS = 10_000;
 
 export interface PlatformOptions {
@@ -127,7 +127,7 @@ export class Platform {
     this.rtc.restoreState(s.rtc as DeviceState);
     this.kbc.restoreState(s.kbc as DeviceState);
     this.vga.restoreState(s.vga as DeviceState);
-    this.clock.restoreState(s.clock as Parameters<Clock["restoreState"]>[0]);
+    this.clock.restoreState(s.clock as ClockState);
     this.portA.a20 = s.a20 as boolean;
     this.resetRequested = s.resetRequested as boolean;
     this.lastTscOffset = s.lastTscOffset as bigint;
@@ -148,8 +148,8 @@ export class Platform {
   }
 
   /**
-   * The CPU halted with IF=1. Virtual mode: skip time to the next timer whose IRQ line is
-   * unmasked, repeatedly, until an interrupt is pending. Returns false if nothing can ever wake
+   * The CPU halted with IF=1. Virtual mode: skip time to the next timer event that can raise an
+   * unmasked IRQ line (earlier events fire on the way), repeatedly, until an interrupt is pending. Returns false if nothing can ever wake
    * the CPU: no such timer is scheduled, or IDLE_MAX_FRUITLESS_EVENTS of them fired without
    * producing a deliverable interrupt (e.g. HLT inside a handler before its EOI). Keyboard and
    * UART input are outside this: the loop may still wake a "halted for good" CPU when input comes.
@@ -159,10 +159,10 @@ export class Platform {
   idleUntilNextEvent(insnCount: bigint): boolean {
     this.advanceTo(insnCount);
     if (this.interruptPending()) return true;
-    const wakes = (t: { irq: number }) => t.irq >= 0 && this.pic.lineUnmasked(t.irq);
-    if (this.clock.realtime) return this.clock.nextDeadline(wakes) !== null;
+    const wakes = (t: Timer) => this.canWake(t);
+    if (this.clock.realtime) return this.clock.nextWake(wakes) !== null;
     for (let i = 0; i < IDLE_MAX_FRUITLESS_EVENTS; i++) {
-      const next = this.clock.nextDeadline(wakes);
+      const next = this.clock.nextWake(wakes);
       if (next === null) return false;
       this.clock.skipTo(next);
       this.advanceTo(insnCount);
@@ -171,9 +171,13 @@ export class Platform {
     return false;
   }
 
-  /** Realtime mode: wall-clock milliseconds until the next timer event (Infinity if none). */
+  private canWake(t: Timer): boolean {
+    return t.irq >= 0 && this.pic.lineUnmasked(t.irq);
+  }
+
+  /** Realtime mode: wall-clock milliseconds until the next timer event that can wake a halted CPU (Infinity if none). */
   msUntilNextEvent(insnCount: bigint): number {
-    const next = this.clock.nextDeadline();
+    const next = this.clock.nextWake((t) => this.canWake(t));
     if (next === null) return Infinity;
     const d = next - this.clock.cyclesAt(insnCount);
     return d <= 0n ? 0 : (Number(d) * 1000) / this.clock.insnsPerSecond;
