@@ -46,8 +46,10 @@ export interface Fixture {
   forms: FixtureForm[];
 }
 
+/** TABVISOR_ISA_FIXTURES runs the suite on another fixture directory (e.g. a fresh gen-isa run). */
 export function loadFixture(family: string): Fixture {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, `${family}.json`), "utf8")) as Fixture;
+  const dir = process.env.TABVISOR_ISA_FIXTURES || FIXTURE_DIR;
+  return JSON.parse(readFileSync(join(dir, `${family}.json`), "utf8")) as Fixture;
 }
 
 // ---- machine layout beyond the fixture's windows (guest-physical; paging is off) ----
