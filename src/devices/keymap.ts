@@ -1,8 +1,8 @@
 // Terminal input → PC keyboard keys → scancodes. Parses the bytes a terminal sends (printable
-// ASCII, Enter, Backspace, Tab, Esc, Ctrl+letter control codes, Alt as an ESC prefix, and the
-// xterm/VT220 cursor, editing and function-key escape sequences with their modifier parameter)
-// into key strokes, and turns a stroke into make/break codes of scancode set 1 or set 2 (IBM PS/2
-// Technical Reference, keyboard scan code tables) for a US layout.
+// ASCII, Enter, Backspace, Tab, Esc, Ctrl+letter control codes, Alt as an ESC prefix, the
+// xterm/VT220 cursor, editing and function-key escape sequences with their modifier parameter,
+// and CSI Z for Shift+Tab) into key strokes, and turns a stroke into make/break codes of scancode
+// set 1 or set 2 (IBM PS/2 Technical Reference, keyboard scan code tables) for a US layout.
 //
 // A stroke is: modifiers pressed (Left Ctrl, Left Shift, Left Alt, in that order), key make, key
 // break, modifiers released in reverse order. Extended keys carry the 0xE0 prefix; the "fake
@@ -188,6 +188,11 @@ export function terminalToStrokes(data: string): KeyStroke[] {
           const final = data[j];
           let key: KeyName | undefined;
           let mod: number | undefined;
+          if (final === "Z" && next === "[") {
+            out.push({ key: "tab", shift: true }); // back-tab (Shift+Tab)
+            i = j + 1;
+            continue;
+          }
           if (final === "~" && next === "[") {
             key = TILDE_KEYS[params[0]];
             mod = params[1];

@@ -47,6 +47,10 @@ describe("keymap", () => {
     expect(set1("\x1b[5;2~")).toEqual([0x2a, 0xe0, 0x49, 0xe0, 0xc9, 0xaa]); // Shift+PgUp
   });
 
+  it("CSI Z is Shift+Tab", () => {
+    expect(set1("\x1b[Z")).toEqual([0x2a, 0x0f, 0x8f, 0xaa]);
+  });
+
   it("ESC + character is Alt + that key", () => {
     expect(set1("\x1bx")).toEqual([0x38, 0x2d, 0xad, 0xb8]);
   });
