@@ -1,5 +1,6 @@
 /* console.c — the console device: output to COM1 and the VGA screen (common/console.c),
- * input from COM1's receive interrupt (IRQ4) handed to the TTY line discipline. */
+ * input from COM1's receive interrupt (IRQ4) handed to the TTY line discipline (kbd.c adds
+ * the PS/2 keyboard). */
 #include "defs.h"
 
 #define UART_IER 1

@@ -36,6 +36,10 @@ void console_intr(void);
 void console_write(const char *s, size_t n);
 void console_enable_input(void);
 
+/* kbd.c */
+void kbd_init(void);
+void kbd_intr(void);
+
 /* tty.c */
 void tty_input(char c);
 int tty_read(char *dst, int n);

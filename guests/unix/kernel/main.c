@@ -1,6 +1,7 @@
 /* main.c — boot: from the Multiboot entry to the first process.
  * Order: console, descriptor tables, paging, page allocator, interrupt controllers and timer,
- * the root file system from the module, devices and /proc, console input, then process 1. */
+ * the root file system from the module, devices and /proc, console input (COM1 and the PS/2
+ * keyboard), then process 1. */
 #include "defs.h"
 
 #define MAX_MODS 8
@@ -89,6 +90,7 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
     kprintf("unix: root tree: %d entries from module '%s'\n", n, args_of(cmdlines[root]));
     vfs_init_special();
     console_enable_input();
+    kbd_init();
     user_init();
     scheduler();
 }

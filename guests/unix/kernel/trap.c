@@ -27,6 +27,8 @@ void trap(struct trapframe *tf)
         int irq = tf->vector - IRQ_BASE;
         if (irq == IRQ_TIMER)
             timer_intr();
+        else if (irq == IRQ_KBD)
+            kbd_intr();
         else if (irq == IRQ_COM1)
             console_intr();
         if (irq != 7 && irq != 15)          /* spurious IRQs get no EOI (8259A datasheet) */

@@ -30,6 +30,7 @@
 #define T_PGFLT  14
 #define IRQ_BASE 0x20
 #define IRQ_TIMER 0
+#define IRQ_KBD   1
 #define IRQ_COM1  4
 #define T_SYSCALL 0x80
 
