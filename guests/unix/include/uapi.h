@@ -32,6 +32,7 @@
 #define SYS_dup2           63
 #define SYS_getppid        64
 #define SYS_getpgrp        65
+#define SYS_chroot         61
 #define SYS_sethostname    74
 #define SYS_reboot         88
 #define SYS_wait4         114

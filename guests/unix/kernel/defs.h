@@ -199,6 +199,7 @@ int sys_mkdir(uint32_t path, uint32_t mode);
 int sys_rmdir(uint32_t path);
 int sys_unlink(uint32_t path);
 int sys_chdir(uint32_t path);
+int sys_chroot(uint32_t path);
 int sys_getcwd(uint32_t buf, uint32_t size);
 int sys_stat64(uint32_t path, uint32_t st);
 int sys_fstat64(uint32_t fd, uint32_t st);

@@ -1,6 +1,6 @@
-/* namei.c — path name lookup: walk components from the root or the working directory,
- * crossing mount points both ways. A chroot or mount namespace will later change only
- * where the walk starts (the process's root) and which mounts it sees. */
+/* namei.c — path name lookup: walk components from the process's root (see chroot) or its
+ * working directory, crossing mount points both ways; ".." never climbs above the process's
+ * root. A mount namespace will later change which mounts a walk sees. */
 #include "defs.h"
 
 /* Copy the next component of *path into name and advance; 0 at the end, -ENAMETOOLONG. */
@@ -22,6 +22,12 @@ static int next_component(const char **path, char *name)
     return len;
 }
 
+/* Where absolute paths start: the process's root, or the file system root during boot. */
+static struct inode *proc_root(void)
+{
+    return current && current->root ? current->root : root_inode;
+}
+
 /* One step from directory ip (which the caller holds) to its child `name`; a new reference. */
 static struct inode *step(struct inode *ip, const char *name, int *err)
 {
@@ -32,7 +38,7 @@ static struct inode *step(struct inode *ip, const char *name, int *err)
     if (!strcmp(name, "."))
         return iget(ip);
     if (!strcmp(name, "..")) {
-        if (ip == root_inode)
+        if (ip == proc_root() || ip == root_inode)
             return iget(ip);
         if (ip->covered)                   /* a mounted root: go up from the covered directory */
             ip = ip->covered;
@@ -54,7 +60,7 @@ static struct inode *step(struct inode *ip, const char *name, int *err)
 static struct inode *walk(const char *path, int stop_before_last, char *last, int *err)
 {
     char name[NAME_MAX + 1];
-    struct inode *ip = iget(*path == '/' ? root_inode : current->cwd);
+    struct inode *ip = iget(*path == '/' || !current ? proc_root() : current->cwd);
     for (;;) {
         int len = next_component(&path, name);
         if (len < 0) {
@@ -120,13 +126,15 @@ static int name_in(struct inode *dir, struct inode *child, char *name)
     }
 }
 
-/* Absolute path of directory ip into buf; returns its length. */
+/* Path of directory ip from the process's root into buf; returns its length. A directory
+ * outside that root (a chroot with the working directory left outside) gets its full path. */
 int inode_path(struct inode *ip, char *buf, int n)
 {
+    struct inode *top = proc_root();
     char tmp[PATH_MAX];
     int len = 0;
     tmp[0] = 0;
-    while (ip != root_inode) {
+    while (ip != top && ip != root_inode) {
         struct inode *named = ip->covered ? ip->covered : ip;
         struct inode *parent = named->parent;
         char name[NAME_MAX + 1];

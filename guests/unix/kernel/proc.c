@@ -69,6 +69,7 @@ void user_init(void)
     init_proc = p;
     p->pgdir = pgdir_new();
     p->cwd = iget(root_inode);
+    p->root = iget(root_inode);
     p->pgid = p->pid;
     strlcpy(p->name, "init", sizeof p->name);
     current = p;                        /* exec works on current */
@@ -105,6 +106,7 @@ int proc_fork(void)
             np->ofile[fd] = file_dup(current->ofile[fd]);
     np->cloexec = current->cloexec;
     np->cwd = iget(current->cwd);
+    np->root = iget(current->root);
     memcpy(np->name, current->name, sizeof np->name);
     np->state = RUNNABLE;
     return np->pid;
@@ -123,7 +125,8 @@ void proc_exit(int status)
         }
     }
     iput(p->cwd);
-    p->cwd = 0;
+    iput(p->root);
+    p->cwd = p->root = 0;
     vm_switch_kernel();
     pgdir_free(p->pgdir);
     p->pgdir = 0;

@@ -33,6 +33,7 @@ struct proc {
     struct file *ofile[NOFILE];
     uint32_t cloexec;               /* bit n = close ofile[n] on execve */
     struct inode *cwd;
+    struct inode *root;             /* where "/" is for this process (chroot) */
 };
 
 extern struct proc proc_table[NPROC];

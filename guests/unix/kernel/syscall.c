@@ -21,6 +21,7 @@ static const syscall_fn syscalls[] = {
     [SYS_unlink]         = S(sys_unlink),
     [SYS_execve]         = S(sys_execve),
     [SYS_chdir]          = S(sys_chdir),
+    [SYS_chroot]         = S(sys_chroot),
     [SYS_time]           = S(sys_time),
     [SYS_lseek]          = S(sys_lseek),
     [SYS_getpid]         = S(sys_getpid),

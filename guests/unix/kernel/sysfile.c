@@ -1,5 +1,5 @@
 /* sysfile.c — the file system calls: descriptors (open, close, read, write, lseek, dup, dup2,
- * pipe, ioctl) and names (mkdir, rmdir, unlink, chdir, getcwd, stat64, getdents64). */
+ * pipe, ioctl) and names (mkdir, rmdir, unlink, chdir, chroot, getcwd, stat64, getdents64). */
 #include "defs.h"
 
 static struct file *fd_file(uint32_t fd)
@@ -203,21 +203,42 @@ int sys_rmdir(uint32_t upath)
     return remove_name(upath, 1);
 }
 
-int sys_chdir(uint32_t upath)
+/* The directory at upath (a new reference) or 0 with *err set. */
+static struct inode *dir_at(uint32_t upath, int *err)
 {
     char path[PATH_MAX];
-    int err = fetch_path(upath, path);
-    if (err)
-        return err;
-    struct inode *ip = namei(path, &err);
+    if ((*err = fetch_path(upath, path)))
+        return 0;
+    struct inode *ip = namei(path, err);
+    if (ip && ip->type != I_DIR) {
+        iput(ip);
+        *err = -ENOTDIR;
+        return 0;
+    }
+    return ip;
+}
+
+int sys_chdir(uint32_t upath)
+{
+    int err;
+    struct inode *ip = dir_at(upath, &err);
     if (!ip)
         return err;
-    if (ip->type != I_DIR) {
-        iput(ip);
-        return -ENOTDIR;
-    }
     iput(current->cwd);
     current->cwd = ip;
+    return 0;
+}
+
+/* chroot: "/" becomes the directory at upath for this process and its future children.
+ * Like Linux it leaves the working directory alone (a runtime follows with chdir("/")). */
+int sys_chroot(uint32_t upath)
+{
+    int err;
+    struct inode *ip = dir_at(upath, &err);
+    if (!ip)
+        return err;
+    iput(current->root);
+    current->root = ip;
     return 0;
 }
 

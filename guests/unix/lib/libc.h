@@ -47,6 +47,7 @@ int mkdir(const char *path, int mode);
 int rmdir(const char *path);
 int unlink(const char *path);
 int chdir(const char *path);
+int chroot(const char *path);
 char *getcwd(char *buf, size_t size);
 int stat(const char *path, struct stat64 *st);
 int fstat(int fd, struct stat64 *st);

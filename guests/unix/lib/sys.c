@@ -67,6 +67,7 @@ int mkdir(const char *path, int mode) { return SYS2(SYS_mkdir, path, mode); }
 int rmdir(const char *path) { return SYS1(SYS_rmdir, path); }
 int unlink(const char *path) { return SYS1(SYS_unlink, path); }
 int chdir(const char *path) { return SYS1(SYS_chdir, path); }
+int chroot(const char *path) { return SYS1(SYS_chroot, path); }
 int stat(const char *path, struct stat64 *st) { return SYS2(SYS_stat64, path, st); }
 int fstat(int fd, struct stat64 *st) { return SYS2(SYS_fstat64, fd, st); }
 int getdents64(int fd, void *buf, size_t n) { return SYS3(SYS_getdents64, fd, buf, n); }
