@@ -59,6 +59,19 @@ describe.each(engines)("unix on $engine", ({ engine, skip }) => {
     expect(r.status).toBe(1);
   });
 
+  it.skipIf(skip !== "")(`confines a chrooted process below its new root${why}`, async () => {
+    const script = [
+      "mkdir -p /jail/bin /jail/etc; cat /bin/sh > /jail/bin/sh; cat /bin/ls > /jail/bin/ls; cat /bin/pwd > /jail/bin/pwd",
+      "chroot /jail /bin/sh -c 'cd /bin; pwd; cd ../../..; pwd; ls /..'",
+      "chroot /jail /bin/cat /etc/motd",
+      "poweroff",
+    ];
+    const r = await runGuest(engine, guest("unix"), { input: script.join("\n") + "\n" });
+    expect(r.out).toContain(`# ${script[1]}\n/bin\n/\nbin\netc\n# `);
+    expect(r.out).toContain(`# ${script[2]}\nchroot: /bin/cat: No such file or directory\n# `);
+    expect(r.status).toBe(1);
+  });
+
   it.skipIf(skip !== "")(`gives back every page that processes, pipes and files took${why}`, async () => {
     // The first round warms kmalloc's buckets (pages it keeps for small objects); the second
     // must end with exactly as much free memory as the first.
