@@ -14,6 +14,7 @@ import { DebugExit } from "../devices/debug-exit.js";
 import { DebugConsole } from "../devices/debug-console.js";
 import { loadMultiboot, type MultibootEntry, type MultibootOptions } from "./multiboot.js";
 import type { PlatformHooks } from "./platform-hooks.js";
+import type { GuestMode } from "./guest-mode.js";
 import { handleBudget } from "./exits/budget.js";
 import { handleIo } from "./exits/io.js";
 import { handleHlt } from "./exits/hlt.js";
@@ -22,6 +23,7 @@ import { handleTripleFault } from "./exits/triple-fault.js";
 import { handleException } from "./exits/exception.js";
 
 export type { PlatformHooks } from "./platform-hooks.js";
+export type { GuestMode } from "./guest-mode.js";
 
 /** Why a machine stopped for good. */
 export type StopReason =
@@ -52,6 +54,16 @@ export interface MachineOptions {
   maxInstructions?: number | bigint;
   /** Bytes the guest sends out of COM1, COM2 or the 0xE9 console. */
   onOutput?: (source: OutputSource, byte: number) => void;
+  /**
+   * Run in a slice of RAM another owner (src/hv/hypervisor.ts) sized with one init() for many
+   * VMs: STATE_RAM_BASE/SIZE are set to it and init() is not called. The state block must
+   * already hold the power-on state (the hypervisor copies it in).
+   */
+  region?: { base: number; size: number };
+  /** RAM the guest is told about (Multiboot memory map); the rest of the region is the hypervisor's. Default: all. */
+  guestRamBytes?: number;
+  /** Deprivileged execution (src/hv/trap/): built once the devices exist; null for bare metal. */
+  guestMode?: (vm: Machine) => GuestMode;
 }
 
 /** What `runFor` left the machine doing. */
@@ -83,6 +95,10 @@ export class Machine {
   readonly debugConsole: DebugConsole;
   readonly platform: PlatformHooks | null;
   readonly maxInstructions: bigint | null;
+  /** RAM the guest is told about (bytes from guest-physical 0). */
+  readonly guestRamBytes: number;
+  /** Trap-and-emulate engine, or null on bare metal. */
+  readonly guestMode: GuestMode | null = null;
   /** Exits seen, indexed by EXIT_* reason. */
   readonly exitCounts: number[] = L.EXIT_NAMES.map(() => 0);
   /** Set once the machine has stopped for good. */
@@ -101,7 +117,14 @@ export class Machine {
     }
     this.core = opts.core;
     this.cpu = opts.core.state;
-    opts.core.init(opts.ramBytes);
+    if (opts.region) {
+      this.cpu.setU32(L.STATE_RAM_BASE, opts.region.base);
+      this.cpu.setU32(L.STATE_RAM_SIZE, opts.region.size);
+      opts.core.sync();
+    } else {
+      opts.core.init(opts.ramBytes);
+    }
+    this.guestRamBytes = opts.guestRamBytes ?? opts.ramBytes;
     const out = opts.onOutput ?? (() => {});
     this.platform = opts.platform ? opts.platform(this.bus) : null;
     const p = this.platform;
@@ -116,6 +139,7 @@ export class Machine {
     this.debugConsole = new DebugConsole((b) => out("debugcon", b));
     this.debugConsole.attach(this.bus);
     this.maxInstructions = opts.maxInstructions === undefined ? null : BigInt(opts.maxInstructions);
+    if (opts.guestMode) this.guestMode = opts.guestMode(this);
   }
 
   /**
@@ -124,13 +148,14 @@ export class Machine {
    * caches init() gave; paging off, IF=0.
    */
   boot(kernel: Uint8Array, opts: MultibootOptions): MultibootEntry {
-    const entry = loadMultiboot(this.cpu.ram(), kernel, opts);
+    const entry = loadMultiboot(this.cpu.ram().subarray(0, this.guestRamBytes), kernel, opts);
     this.cpu.setReg(L.REG_EAX, entry.eax);
     this.cpu.setReg(L.REG_EBX, entry.infoAddr);
     this.cpu.eip = entry.entry;
     this.cpu.gdtr = entry.gdt;
     this.cpu.eflags = L.EFLAGS_FIXED;
     this.core.sync();
+    this.guestMode?.enter();
     return entry;
   }
 
@@ -193,8 +218,14 @@ export class Machine {
         this.syncTsc(now);
         budget = Math.min(budget, p.budgetUntilNextEvent(now));
       }
+      if (this.guestMode) {
+        budget = Math.min(budget, this.guestMode.beforeRun());
+        if (this.stopped) return "stopped";
+        if (this.waiting) return "waiting";
+      }
       const reason = this.core.run(Math.min(budget, MAX_RUN_BUDGET));
       if (reason >= 0 && reason < this.exitCounts.length) this.exitCounts[reason]++;
+      this.guestMode?.afterRun(reason);
       switch (reason) {
         case L.EXIT_BUDGET:
           handleBudget(this);
@@ -235,8 +266,8 @@ export class Machine {
     if (cpu.inject !== L.INJECT_NONE) return; // the previous injection is still to be delivered
     if (!p.interruptPending()) {
       cpu.intrPending = false;
-    } else if (cpu.interruptible) {
-      cpu.inject = p.acknowledgeInterrupt();
+    } else if (this.interruptible()) {
+      this.inject(p.acknowledgeInterrupt());
       cpu.intrPending = p.interruptPending();
     } else {
       cpu.intrPending = true;
@@ -281,10 +312,21 @@ export class Machine {
   private wakeIfPending(): boolean {
     const p = this.platform!;
     p.advanceTo(this.cpu.insnCount);
-    if (!p.interruptPending() || !this.cpu.interruptible || this.cpu.inject !== L.INJECT_NONE) return false;
-    this.cpu.inject = p.acknowledgeInterrupt();
+    if (!p.interruptPending() || !this.interruptible() || this.cpu.inject !== L.INJECT_NONE) return false;
+    this.inject(p.acknowledgeInterrupt());
     this.cpu.intrPending = p.interruptPending();
     return true;
+  }
+
+  /** The vCPU can take an external interrupt now (bare: EFLAGS.IF and no shadow; trap: the virtual IF). */
+  interruptible(): boolean {
+    return this.guestMode ? this.guestMode.interruptible() : this.cpu.interruptible;
+  }
+
+  /** Deliver an external interrupt vector: bare metal through STATE_INJECT, trap mode by reflection into the guest's IDT. */
+  inject(vector: number): void {
+    if (this.guestMode) this.guestMode.injectExternal(vector);
+    else this.cpu.inject = vector;
   }
 
   /** Keep RDTSC on the platform clock (STATE_TSC_OFFSET = idle time skipped so far). */

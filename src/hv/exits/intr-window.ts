@@ -11,8 +11,8 @@ export function handleIntrWindow(vm: Machine): void {
     return;
   }
   p.advanceTo(cpu.insnCount);
-  if (p.interruptPending() && cpu.inject === L.INJECT_NONE) {
-    cpu.inject = p.acknowledgeInterrupt();
+  if (p.interruptPending() && cpu.inject === L.INJECT_NONE && vm.interruptible()) {
+    vm.inject(p.acknowledgeInterrupt());
   }
   cpu.intrPending = p.interruptPending();
 }

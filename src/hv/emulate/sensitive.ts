@@ -1,0 +1,92 @@
+// The honest part of trap-and-emulate on x86: instructions that are sensitive but not privileged
+// (Popek & Goldberg 1974; Robin & Irvine 2000 list seventeen on the Pentium). At CPL 1 they run
+// without trapping and show the guest kernel the real, deprivileged machine. The hypervisor cannot
+// intercept them, so it finds them: every guest address it learns is an instruction boundary (an
+// exit's EIP while the guest kernel runs) starts a linear sweep with the decoder to the end of
+// that code page, and each sensitive instruction found is reported once with its address and what
+// the guest gets wrong there. Pages are identified by guest-physical frame, so a page is decoded
+// once however many address spaces map it.
+import { decode, mnemonic, type ByteReader, type Insn } from "./decode.js";
+
+export interface SensitiveSite {
+  /** Guest-linear address of the instruction. */
+  eip: number;
+  /** Short mnemonic. */
+  insn: string;
+  /** What the guest kernel gets wrong when it runs this at CPL 1. */
+  problem: string;
+}
+
+/** Why an instruction is sensitive but unprivileged at CPL 1, or null if it is not. */
+export function sensitiveProblem(insn: Insn): string | null {
+  switch (insn.op) {
+    case 0x9c:
+      return "PUSHF shows the real IOPL (0) and IF, not the guest's virtual IOPL and IF";
+    case 0x9d:
+      return "POPF at CPL 1 with IOPL 0 ignores IF and IOPL without a fault: interrupts are not disabled or enabled as the guest asked";
+    case 0x0e:
+      return "PUSH CS pushes selector RPL 1: the guest kernel can see it is not in ring 0";
+    case 0x16:
+      return "PUSH SS pushes selector RPL 1: the guest kernel can see it is not in ring 0";
+    case 0x8c:
+      if (insn.reg === 1) return "MOV from CS reads RPL 1: the guest kernel can see it is not in ring 0";
+      if (insn.reg === 2) return "MOV from SS reads RPL 1: the guest kernel can see it is not in ring 0";
+      return null;
+    case 0x0f01:
+      if (insn.reg === 0) return "SGDT reveals the hypervisor's shadow GDT (base 0xffc00000), not the guest's GDTR";
+      if (insn.reg === 1) return "SIDT reveals the hypervisor's IDTR (limit 0), not the guest's";
+      if (insn.reg === 4) return "SMSW reveals the real CR0 (PG and WP set by the hypervisor), not the guest's";
+      return null;
+    case 0x0f00:
+      if (insn.reg === 0) return "SLDT reveals the real LDTR, not the guest's";
+      if (insn.reg === 1) return "STR reveals the real TR (null), not the guest's task register";
+      if (insn.reg === 4 || insn.reg === 5) return "VERR/VERW check the compressed (DPL 1) descriptors at CPL 1, not the guest's";
+      return null;
+    case 0x0f02:
+      return "LAR returns DPL 1 for the guest's ring-0 descriptors (ring compression shows)";
+    case 0x0f03:
+      return "LSL runs at CPL 1 against the shadow GDT: descriptors the guest made DPL 0 answer as DPL 1";
+    default:
+      return null;
+  }
+}
+
+const PAGE = 4096;
+
+export class SensitiveScanner {
+  /** Guest frame → byte offsets already decoded as instruction starts. */
+  private readonly decoded = new Map<number, Uint8Array>();
+  /** Sites in the order found, keyed by guest-linear address. */
+  readonly sites = new Map<number, SensitiveSite>();
+  /** Instructions decoded so far (the scanner's cost). */
+  decodedCount = 0;
+  /** Called once per new site. */
+  onSite: (site: SensitiveSite) => void = () => {};
+
+  /**
+   * `lin` (guest-linear, CS base applied) is an instruction boundary in code the guest kernel
+   * runs; `frame` its guest-physical frame; `read` reads guest-linear bytes from `lin`.
+   */
+  observe(lin: number, frame: number, read: ByteReader, code16 = false): void {
+    let seen = this.decoded.get(frame);
+    if (!seen) this.decoded.set(frame, (seen = new Uint8Array(PAGE)));
+    let off = lin & (PAGE - 1);
+    let at = 0;
+    while (off < PAGE && !seen[off]) {
+      seen[off] = 1;
+      const base = at;
+      const insn = decode((i) => read(base + i), code16);
+      if (!insn) break;
+      this.decodedCount++;
+      const problem = sensitiveProblem(insn);
+      const eip = (lin + at) >>> 0;
+      if (problem && !this.sites.has(eip)) {
+        const site = { eip, insn: mnemonic(insn), problem };
+        this.sites.set(eip, site);
+        this.onSite(site);
+      }
+      off += insn.length;
+      at += insn.length;
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Many VMs on one wasm core: each VM is a Machine (src/hv/vm.ts) with its own vCPU state block,
+// its own slice of the core's RAM area and its own devices (UART, PIC, PIT, RTC, debug-exit, VGA
+// on a private I/O bus). A world switch copies the outgoing vCPU's state block out of STATE_BASE
+// and the incoming one in, then sync() (which flushes the TLB). The scheduler is round-robin over
+// the VMs that can run, each getting `quantum × weight` instructions per turn; a VM idling in HLT
+// consumes nothing (its virtual clock skips to its next timer event), and because every VM's
+// clock is its own retired-instruction count, the quantum never changes what a VM prints.
+//
+// Isolation: the core bounds-checks every physical access against the running VM's
+// STATE_RAM_BASE/STATE_RAM_SIZE, devices are per VM, and in trap mode the guest never sees the
+// hypervisor area at the top of its slice (src/hv/shadow-paging.ts).
+import * as L from "../../assembly/layout.js";
+import type { Core } from "../core/core.js";
+import { Platform } from "../devices/platform.js";
+import { Machine, type MachineStop, type OutputSource, type RunState } from "./vm.js";
+import type { MultibootOptions } from "./multiboot.js";
+import { TrapEngine } from "./trap/engine.js";
+import { HV_AREA_BYTES } from "./shadow-paging.js";
+
+export type VmMode = "bare" | "trap";
+
+export interface HypervisorOptions {
+  core: Core;
+  count: number;
+  /** Guest RAM per VM, bytes (multiple of 4 KiB, ≥ 2 MiB). */
+  guestRamBytes: number;
+  mode: VmMode;
+  /** Instructions per scheduling turn (before the weight). */
+  quantum?: number;
+  /** Per-VM weights (default 1 each): a VM gets quantum × weight per turn. */
+  weights?: number[];
+  /** Stop each VM after this many of its instructions. */
+  maxInstructions?: number;
+  /** Record each VM's trap timeline (trap mode). */
+  timeline?: boolean;
+  onOutput?: (vm: number, source: OutputSource, byte: number) => void;
+}
+
+export const DEFAULT_QUANTUM = 1_000_000;
+
+export class Vm {
+  /** Saved vCPU state block while the VM is switched out. */
+  readonly block = new Uint8Array(L.STATE_SIZE);
+  state: RunState = "running";
+  worldSwitches = 0;
+  constructor(
+    readonly id: number,
+    readonly machine: Machine,
+    readonly weight: number,
+    readonly trap: TrapEngine | null,
+  ) {}
+  get stopped(): MachineStop | null {
+    return this.machine.stopped;
+  }
+}
+
+export interface VmStats {
+  vm: number;
+  instructions: number;
+  stop: string | null;
+  exits: Record<string, number>;
+  trapExits: Record<string, number>;
+  reflected: number;
+  shadow: Record<string, number> | null;
+  worldSwitches: number;
+  sensitive: { eip: string; insn: string; problem: string }[];
+}
+
+export class Hypervisor {
+  readonly core: Core;
+  readonly vms: Vm[] = [];
+  readonly mode: VmMode;
+  readonly quantum: number;
+  /** Bytes of the core's RAM area per VM (guest RAM + hypervisor area in trap mode). */
+  readonly slotBytes: number;
+  worldSwitches = 0;
+  /** Host seconds inside run turns. */
+  seconds = 0;
+  private current: Vm | null = null;
+  private next = 0;
+
+  constructor(opts: HypervisorOptions) {
+    const { core, count, guestRamBytes, mode } = opts;
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`VM count ${count} must be a positive whole number`);
+    if (!Number.isInteger(guestRamBytes) || guestRamBytes < 2 << 20 || guestRamBytes % 4096 !== 0) {
+      throw new RangeError(`RAM size ${guestRamBytes} must be a multiple of 4 KiB and at least 2 MiB`);
+    }
+    this.core = core;
+    this.mode = mode;
+    this.quantum = opts.quantum ?? DEFAULT_QUANTUM;
+    this.slotBytes = guestRamBytes + (mode === "trap" ? HV_AREA_BYTES : 0);
+    core.init(this.slotBytes * count);
+    const cpu = core.state;
+    const template = this.blockView().slice();
+    for (let k = 0; k < count; k++) {
+      this.blockView().set(template);
+      const base = L.RAM_AREA_BASE + k * this.slotBytes;
+      const machine = new Machine({
+        core,
+        ramBytes: this.slotBytes,
+        region: { base, size: this.slotBytes },
+        guestRamBytes,
+        maxInstructions: opts.maxInstructions,
+        platform: (bus) => new Platform(bus, { ramBytes: guestRamBytes }),
+        onOutput: (src, b) => opts.onOutput?.(k, src, b),
+        guestMode: mode === "trap" ? (m) => new TrapEngine(m) : undefined,
+      });
+      const trap = machine.guestMode as TrapEngine | null;
+      if (trap) trap.recordTimeline = opts.timeline ?? false;
+      const vm = new Vm(k, machine, opts.weights?.[k] ?? 1, trap);
+      vm.block.set(this.blockView());
+      this.vms.push(vm);
+    }
+    void cpu;
+    this.current = null;
+  }
+
+  private blockView(): Uint8Array {
+    return new Uint8Array(this.core.exports.memory.buffer, L.STATE_BASE, L.STATE_SIZE);
+  }
+
+  /** Make `vm` the running vCPU: save the current state block, load vm's, sync(). */
+  switchTo(vm: Vm): void {
+    if (this.current === vm) return;
+    const view = this.blockView();
+    if (this.current) this.current.block.set(view);
+    view.set(vm.block);
+    this.core.sync();
+    this.current = vm;
+    vm.worldSwitches++;
+    this.worldSwitches++;
+  }
+
+  /** Load a kernel into every VM (each gets its own copy in its own RAM). */
+  boot(kernel: Uint8Array, opts: MultibootOptions): void {
+    for (const vm of this.vms) {
+      this.switchTo(vm);
+      vm.machine.boot(kernel, opts);
+    }
+  }
+
+  /** Input for one VM's COM1. */
+  receiveInput(vm: number, bytes: Iterable<number>): void {
+    this.vms[vm].machine.receiveInput(bytes);
+    if (this.vms[vm].state === "waiting") this.vms[vm].state = "running";
+  }
+
+  /** All VMs have stopped. */
+  get allStopped(): boolean {
+    return this.vms.every((v) => v.stopped);
+  }
+
+  /**
+   * One scheduling turn: the next VM that can run gets its slice. Returns the VM that ran, or null
+   * if none can run now (all stopped or waiting for input).
+   */
+  runTurn(): Vm | null {
+    const n = this.vms.length;
+    for (let i = 0; i < n; i++) {
+      const vm = this.vms[(this.next + i) % n];
+      if (vm.stopped || vm.state === "waiting") continue;
+      this.next = (vm.id + 1) % n;
+      this.switchTo(vm);
+      const t0 = performance.now();
+      vm.state = vm.machine.runFor(this.quantum * vm.weight);
+      this.seconds += (performance.now() - t0) / 1000;
+      return vm;
+    }
+    return null;
+  }
+
+  /** Run until every VM stops (no input: a VM waiting for input is stopped by runToEnd semantics). */
+  runToEnd(): void {
+    for (const vm of this.vms) vm.machine.inputOpen = false;
+    while (this.runTurn());
+  }
+
+  stats(): VmStats[] {
+    return this.vms.map((vm) => {
+      const s = vm.machine.stats();
+      const t = vm.trap;
+      return {
+        vm: vm.id,
+        instructions: this.instructionsOf(vm),
+        stop: vm.stopped?.reason ?? null,
+        exits: s.exits,
+        trapExits: t ? { ...t.counters.exits } : {},
+        reflected: t?.counters.reflected ?? 0,
+        shadow: t ? { ...t.shadow.counters } : null,
+        worldSwitches: vm.worldSwitches,
+        sensitive: t ? [...t.sensitive.sites.values()].map((x) => ({ eip: "0x" + x.eip.toString(16), insn: x.insn, problem: x.problem })) : [],
+      };
+    });
+  }
+
+  /** Retired instructions of `vm` (from its saved block when switched out). */
+  instructionsOf(vm: Vm): number {
+    if (vm === this.current) return Number(this.core.state.insnCount);
+    const dv = new DataView(vm.block.buffer);
+    return Number(dv.getBigUint64(L.STATE_INSN_COUNT, true));
+  }
+}

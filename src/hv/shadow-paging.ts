@@ -1,0 +1,270 @@
+// Shadow page tables for a trap-mode VM: the page tables the core really walks (real CR3), built
+// lazily from the guest's own tables (guest-virtual → guest-physical = offset in the VM's region)
+// and kept coherent with them.
+//
+// Design (docs/hypervisor.md, "Shadow paging"):
+// - One shadow page directory per VM and a pool of shadow page tables, all in the hypervisor area
+//   at the top of the VM's region, which no shadow PTE ever maps: guest-physical frames at or
+//   beyond the guest's RAM map to OUTSIDE_FRAME (beyond the region: reads all ones).
+// - A #PF exit is either a guest fault (the guest's own walk fails: reflect it) or a shadow fault
+//   (fill the shadow PDE/PTE from the guest's entries, setting the guest's A/D bits).
+// - The guest's page-table pages (its page directory and every page table a shadow table was
+//   built from) are tracked: shadow PTEs map them read-only. A guest write to one faults; the
+//   hypervisor maps the page writable for exactly one instruction, then compares the page with its
+//   copy and drops the shadow entries derived from the entries that changed.
+// - A guest CR3 load (or CR0.PG/WP, CR4.PSE change) drops every shadow entry; INVLPG drops one.
+// - Linear 0xFFC00000..0xFFFFFFFF (the last directory entry) is the hypervisor's window: the
+//   shadow GDT, mapped read-only and supervisor-only. A guest that maps this range is refused.
+import * as L from "../../assembly/layout.js";
+import type { GuestMemory, GuestTranslation } from "./trap/guest-memory.js";
+
+export const PAGE = 4096;
+/** Bytes at the top of each trap-mode VM's region reserved for the hypervisor. */
+export const HV_AREA_BYTES = 4 << 20;
+/** Offsets inside the hypervisor area. */
+export const HV_SHADOW_PD = 0x0;
+export const HV_WINDOW_PT = 0x1000;
+export const HV_SHADOW_GDT = 0x2000; // 64 KiB: room for a GDT of the largest limit
+export const HV_SHADOW_GDT_BYTES = 0x10000;
+export const HV_POOL = HV_SHADOW_GDT + HV_SHADOW_GDT_BYTES;
+export const HV_POOL_PAGES = (HV_AREA_BYTES - HV_POOL) / PAGE;
+/** The hypervisor's linear window (the last page-directory entry). */
+export const HV_WINDOW_LINEAR = 0xffc00000;
+export const HV_WINDOW_PDE = 1023;
+/** Shadow frame for guest-physical pages outside guest RAM: beyond any region, so reads are all ones. */
+export const OUTSIDE_FRAME = 0xfffff000;
+
+export interface ShadowCounters {
+  shadowFaults: number; //   #PF exits resolved by filling a shadow entry
+  guestFaults: number; //    #PF exits reflected to the guest
+  pteWrites: number; //      guest writes to its page tables, emulated by one-instruction steps
+  cr3Switches: number; //    guest CR3 loads
+  flushes: number; //        all shadow entries dropped (CR3, CR0/CR4 changes, pool exhausted)
+  invlpg: number; //         guest INVLPGs
+}
+
+/** What the fault handler decided. */
+export type PageFaultOutcome =
+  | { kind: "filled" }
+  | { kind: "guest-fault"; code: number }
+  | { kind: "pt-write"; frame: number }
+  | { kind: "window-conflict" };
+
+interface PendingStep {
+  spte: number; //  region offset of the shadow PTE made writable for one step
+  frame: number; // guest frame being written
+  before: Uint32Array;
+}
+
+export class ShadowPaging {
+  readonly counters: ShadowCounters = { shadowFaults: 0, guestFaults: 0, pteWrites: 0, cr3Switches: 0, flushes: 0, invlpg: 0 };
+  /** Region offset of the hypervisor area (= guest RAM size). */
+  readonly hvBase: number;
+  /** Guest frame → region offsets of the shadow tables derived from it (entry k from its entry k). */
+  private readonly derived = new Map<number, number[]>();
+  /** Guest frame → region offsets of shadow PTEs that map it. */
+  private readonly rmap = new Map<number, number[]>();
+  private poolNext = 0;
+  private pending: PendingStep | null = null;
+  /** Set when shadow entries changed and the core's TLB must be flushed (sync()). */
+  dirty = false;
+
+  constructor(
+    private readonly mem: GuestMemory,
+    private readonly ctl: { cr0: number; cr3: number; cr4: number },
+  ) {
+    this.hvBase = mem.guestBytes;
+  }
+
+  /** Real CR3: the shadow page directory (a region offset, i.e. a physical address for the core). */
+  get realCr3(): number {
+    return this.hvBase + HV_SHADOW_PD;
+  }
+
+  private get dv(): DataView {
+    return this.mem.regionView;
+  }
+  private rd(off: number): number {
+    return this.dv.getUint32(off, true);
+  }
+  private wr(off: number, v: number): void {
+    this.dv.setUint32(off, v >>> 0, true);
+  }
+
+  /** Build the hypervisor window: shadow GDT pages, read-only supervisor. */
+  initWindow(): void {
+    const pt = this.hvBase + HV_WINDOW_PT;
+    for (let i = 0; i < 1024; i++) this.wr(pt + 4 * i, 0);
+    for (let i = 0; i < HV_SHADOW_GDT_BYTES / PAGE; i++) {
+      this.wr(pt + 4 * i, (this.hvBase + HV_SHADOW_GDT + i * PAGE) | L.PTE_P | L.PTE_A);
+    }
+    this.flushAll();
+  }
+
+  /** Drop every shadow entry (keeps the window); re-track the guest page directory. */
+  flushAll(): void {
+    const pd = this.hvBase + HV_SHADOW_PD;
+    new Uint8Array(this.mem.region.buffer, this.mem.region.byteOffset + pd, PAGE).fill(0);
+    this.wr(pd + 4 * HV_WINDOW_PDE, (this.hvBase + HV_WINDOW_PT) | L.PTE_P | L.PTE_W | L.PTE_A);
+    this.derived.clear();
+    this.rmap.clear();
+    this.poolNext = 0;
+    this.counters.flushes++;
+    if (this.ctl.cr0 & L.CR0_PG) this.track(this.ctl.cr3 >>> 12, pd);
+    this.dirty = true;
+  }
+
+  /** Guest CR3 load. */
+  switchCr3(): void {
+    this.counters.cr3Switches++;
+    this.flushAll();
+  }
+
+  /** Guest INVLPG: drop the shadow PTE for `lin` (the shadow is coherent, so this is belt and braces). */
+  invlpg(lin: number): void {
+    this.counters.invlpg++;
+    const spde = this.rd(this.hvBase + HV_SHADOW_PD + 4 * (lin >>> 22));
+    if ((lin >>> 22) === HV_WINDOW_PDE || !(spde & L.PTE_P)) return;
+    this.wr((spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff), 0);
+    this.dirty = true;
+  }
+
+  private isTracked(frame: number): boolean {
+    return this.derived.has(frame);
+  }
+
+  /** Start tracking `frame` as a source of the shadow table at `table`; write-protect its mappings. */
+  private track(frame: number, table: number): void {
+    let list = this.derived.get(frame);
+    if (!list) {
+      list = [];
+      this.derived.set(frame, list);
+      for (const spte of this.rmap.get(frame) ?? []) {
+        const e = this.rd(spte);
+        if (e & L.PTE_P && e >>> 12 === frame && e & L.PTE_W) {
+          this.wr(spte, e & ~L.PTE_W);
+          this.dirty = true;
+        }
+      }
+    }
+    if (!list.includes(table)) list.push(table);
+  }
+
+  /**
+   * A #PF exit at `lin` with the core's error code. Decides between a guest fault, a shadow fill
+   * and a write to a tracked page table.
+   */
+  onPageFault(lin: number, code: number): PageFaultOutcome {
+    lin >>>= 0;
+    const write = (code & L.PF_W) !== 0;
+    const user = (code & L.PF_U) !== 0;
+    if (lin >>> 22 === HV_WINDOW_PDE) {
+      if (this.mem.translate(lin, false, false, false)) return { kind: "window-conflict" };
+      this.counters.guestFaults++;
+      return { kind: "guest-fault", code: (write ? L.PF_W : 0) | (user ? L.PF_U : 0) };
+    }
+    const t = this.mem.translate(lin, write, user);
+    if (!t) {
+      this.counters.guestFaults++;
+      return { kind: "guest-fault", code: this.mem.faultCode };
+    }
+    const frame = t.gpa >>> 12;
+    if (write && this.isTracked(frame) && (t.writable || !(this.ctl.cr0 & L.CR0_WP))) {
+      return { kind: "pt-write", frame };
+    }
+    this.fill(lin, t, write, user);
+    this.counters.shadowFaults++;
+    return { kind: "filled" };
+  }
+
+  private allocTable(): number {
+    if (this.poolNext >= HV_POOL_PAGES) return -1;
+    const at = this.hvBase + HV_POOL + this.poolNext++ * PAGE;
+    new Uint8Array(this.mem.region.buffer, this.mem.region.byteOffset + at, PAGE).fill(0);
+    return at;
+  }
+
+  private fill(lin: number, t: GuestTranslation, write: boolean, user: boolean): void {
+    const pdi = lin >>> 22;
+    const pdeAt = this.hvBase + HV_SHADOW_PD + 4 * pdi;
+    let spde = this.rd(pdeAt);
+    if (!(spde & L.PTE_P)) {
+      let table = this.allocTable();
+      if (table < 0) {
+        this.flushAll();
+        table = this.allocTable();
+      }
+      spde = table | L.PTE_P | L.PTE_W | L.PTE_U | L.PTE_A;
+      this.wr(pdeAt, spde);
+      if (t.ptFrame >= 0) this.track(t.ptFrame, table);
+    }
+    const frame = t.gpa >>> 12;
+    const inside = t.gpa < this.mem.guestBytes;
+    let flags = L.PTE_P | L.PTE_A;
+    if (t.userOk) flags |= L.PTE_U;
+    if (t.writable) {
+      if (t.dirty || write) flags |= L.PTE_W | L.PTE_D;
+    } else if (write && !user && !(this.ctl.cr0 & L.CR0_WP)) {
+      // CR0.WP=0: the guest kernel may write a read-only page; user code must still not.
+      flags = (flags | L.PTE_W | L.PTE_D) & ~L.PTE_U;
+    }
+    if (inside && this.isTracked(frame)) flags &= ~L.PTE_W;
+    const spteAt = (spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff);
+    this.wr(spteAt, (inside ? frame << 12 : OUTSIDE_FRAME) | flags);
+    if (inside) {
+      let list = this.rmap.get(frame);
+      if (!list) this.rmap.set(frame, (list = []));
+      list.push(spteAt);
+    }
+    this.dirty = true;
+  }
+
+  /**
+   * Begin the one-instruction write to tracked `frame` through the shadow PTE of `lin`: map it
+   * writable and remember the page. The loop runs exactly one instruction, then calls endStep().
+   */
+  beginStep(lin: number, frame: number): void {
+    const t = this.mem.translate(lin, true, false);
+    if (!t) return;
+    this.fill(lin, t, true, false); // present, dirty; still read-only because tracked
+    const spde = this.rd(this.hvBase + HV_SHADOW_PD + 4 * (lin >>> 22));
+    const spte = (spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff);
+    this.wr(spte, this.rd(spte) | L.PTE_W);
+    const before = new Uint32Array(1024);
+    for (let k = 0; k < 1024; k++) before[k] = this.mem.phys32(frame * PAGE + 4 * k);
+    this.pending = { spte, frame, before };
+    this.counters.pteWrites++;
+    this.dirty = true;
+  }
+
+  get stepping(): boolean {
+    return this.pending !== null;
+  }
+
+  /** After the step: write-protect again and drop shadow entries derived from changed entries. */
+  endStep(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    const e = this.rd(p.spte);
+    if (e >>> 12 === p.frame) this.wr(p.spte, e & ~L.PTE_W);
+    for (let k = 0; k < 1024; k++) {
+      if (this.mem.phys32(p.frame * PAGE + 4 * k) !== p.before[k]) this.entryChanged(p.frame, k);
+    }
+    this.dirty = true;
+  }
+
+  /** The hypervisor itself wrote guest-physical memory (interrupt frames, INS): keep shadows coherent. */
+  noteWrite(gpa: number): void {
+    const frame = gpa >>> 12;
+    if (this.isTracked(frame)) this.entryChanged(frame, (gpa & 0xfff) >>> 2);
+  }
+
+  private entryChanged(frame: number, k: number): void {
+    for (const table of this.derived.get(frame) ?? []) {
+      if (table === this.hvBase + HV_SHADOW_PD && k === HV_WINDOW_PDE) continue;
+      this.wr(table + 4 * k, 0);
+    }
+    this.dirty = true;
+  }
+}

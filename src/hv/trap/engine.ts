@@ -1,0 +1,454 @@
+// Trap-and-emulate for one VM (`--mode trap`): the guest kernel runs deprivileged in ring 1 and its
+// user code in ring 3 on the real core; the hypervisor owns the real GDT (a shadow of the guest's
+// with DPL 0 compressed to 1), the real IDT (limit 0: every INT n raises #GP), the real page tables
+// (shadow paging, src/hv/shadow-paging.ts) and EFLAGS.IOPL (0, so CLI/STI/IN/OUT fault at CPL 1).
+// Every exception exits (STATE_EXC_BITMAP = all ones). This file keeps the virtual CPU (CR0-4,
+// GDTR/IDTR/LDTR/TR, virtual IF and IOPL, MSRs), dispatches each exception exit, and reflects
+// exceptions and interrupts into the guest through the guest's own IDT (SDM Vol. 3A §6.12).
+// Instruction emulation lives in src/hv/emulate/privileged.ts.
+import * as L from "../../../assembly/layout.js";
+import type { CpuState, SegmentCache } from "../../core/state.js";
+import type { GuestMode } from "../guest-mode.js";
+import type { Machine } from "../vm.js";
+import { GuestMemory } from "./guest-memory.js";
+import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, HV_WINDOW_LINEAR, ShadowPaging } from "../shadow-paging.js";
+import { SensitiveScanner } from "../emulate/sensitive.js";
+import { decode, mnemonic, type Insn } from "../emulate/decode.js";
+import { emulatePrivileged } from "../emulate/privileged.js";
+import { exceptionName } from "../exits/triple-fault.js";
+
+/** One trap, as the page's timeline and the tests see it. */
+export interface TrapEvent {
+  /** Guest-linear EIP of the instruction that trapped (or was interrupted). */
+  eip: number;
+  /** Decoded instruction, or the exception. */
+  insn: string;
+  /** Why the guest exited: "privileged", "#PF shadow", "#PF guest", "pte-write", "int", "irq", ... */
+  reason: string;
+  /** What the hypervisor did. */
+  action: string;
+  /** Host time spent handling it, in nanoseconds. */
+  costNs: number;
+}
+
+/** Per-VM trap counters (the --stats JSON). */
+export interface TrapCounters {
+  exits: Record<string, number>;
+  reflected: number; // exceptions and interrupts delivered through the guest's IDT
+}
+
+/** Exceptions that push an error code (SDM Vol. 3A §6.13). */
+const HAS_ERROR = new Set([L.EXC_DF, L.EXC_TS, L.EXC_NP, L.EXC_SS, L.EXC_GP, L.EXC_PF, L.EXC_AC]);
+const NO_ERROR = 0xffffffff;
+const EFLAGS_VIRTUAL = L.EFLAGS_IF | L.EFLAGS_IOPL;
+/** CR0 bits the guest controls in the real CR0 (the FPU-related ones and AM). */
+const CR0_GUEST_BITS = L.CR0_MP | L.CR0_EM | L.CR0_TS | L.CR0_NE | L.CR0_AM;
+const TIMELINE_MAX = 256;
+
+/** Guest descriptor fields (SDM Vol. 3A §3.4.5). */
+export interface Descriptor {
+  lo: number;
+  hi: number;
+  base: number;
+  limit: number;
+  attr: number; // bits 40..55 >> 8, as SEG_ATTR
+  dpl: number;
+}
+
+export function parseDescriptor(lo: number, hi: number): Descriptor {
+  const base = ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) >>> 0;
+  let limit = (lo & 0xffff) | (hi & 0x000f0000);
+  if (hi & 0x00800000) limit = ((limit << 12) | 0xfff) >>> 0;
+  const attr = (hi >>> 8) & 0xf0ff;
+  return { lo: lo >>> 0, hi: hi >>> 0, base, limit, attr, dpl: (attr >> L.ATTR_DPL_SHIFT) & 3 };
+}
+
+/** The real ring a guest ring runs in: 0 is compressed to 1. */
+export const realRing = (guestRing: number) => (guestRing === 0 ? 1 : guestRing);
+
+export class TrapEngine implements GuestMode {
+  readonly cpu: CpuState;
+  /** Virtual control registers: what the guest wrote and reads back. */
+  readonly ctl = { cr0: L.CR0_PE | L.CR0_ET, cr3: 0, cr4: 0 };
+  cr2 = 0;
+  gdtr = { base: 0, limit: 0xffff };
+  idtr = { base: 0, limit: 0x3ff };
+  ldtr = 0;
+  tr = { selector: 0, base: 0, limit: 0 };
+  /** Virtual EFLAGS.IF of the guest kernel (ring 3 always runs with IF=1). */
+  vif = false;
+  viopl = 0;
+  readonly dr = new Uint32Array(8);
+  readonly msrs = new Map<number, bigint>();
+  readonly mem: GuestMemory;
+  readonly shadow: ShadowPaging;
+  readonly sensitive = new SensitiveScanner();
+  readonly counters: TrapCounters = { exits: {}, reflected: 0 };
+  /** The most recent traps (oldest first), for a teacher to pause on. */
+  readonly timeline: TrapEvent[] = [];
+  /** Keep a timeline (costs a little per trap). */
+  recordTimeline = false;
+  /** Host seconds spent in trap handlers. */
+  handlerSeconds = 0;
+  private stateDirty = false;
+
+  constructor(readonly vm: Machine) {
+    this.cpu = vm.cpu;
+    this.mem = new GuestMemory(vm.cpu, vm.guestRamBytes, this.ctl);
+    this.shadow = new ShadowPaging(this.mem, this.ctl);
+    this.mem.onWrite = (gpa) => this.shadow.noteWrite(gpa);
+  }
+
+  // ---- GuestMode hooks -------------------------------------------------------------------------
+
+  enter(): void {
+    const cpu = this.cpu;
+    this.mem.refresh();
+    this.ctl.cr0 = cpu.cr0;
+    this.ctl.cr3 = 0;
+    this.ctl.cr4 = 0;
+    this.gdtr = cpu.gdtr;
+    this.idtr = { base: 0, limit: 0x3ff };
+    this.vif = (cpu.eflags & L.EFLAGS_IF) !== 0;
+    this.viopl = (cpu.eflags & L.EFLAGS_IOPL) >>> L.EFLAGS_IOPL_SHIFT;
+    this.shadow.initWindow();
+    this.syncShadowGdt();
+    cpu.setU32(L.STATE_EXC_BITMAP, 0xffffffff);
+    cpu.idtr = { base: 0, limit: 0 };
+    cpu.setSegment(L.SEG_TR, { selector: 0, base: 0, limit: 0, attr: 0 });
+    cpu.setSegment(L.SEG_LDTR, { selector: 0, base: 0, limit: 0, attr: 0 });
+    for (const s of [L.SEG_ES, L.SEG_CS, L.SEG_SS, L.SEG_DS, L.SEG_FS, L.SEG_GS]) {
+      const c = cpu.segment(s);
+      cpu.setSegment(s, compress(s, c));
+    }
+    cpu.setU32(L.STATE_CPL, 1);
+    this.applyRealControl();
+    this.setRealFlags(cpu.eflags);
+    this.core().sync();
+  }
+
+  beforeRun(): number {
+    const cpu = this.cpu;
+    if (cpu.cpl === 3 && !(cpu.eflags & L.EFLAGS_IF)) {
+      cpu.eflags = cpu.eflags | L.EFLAGS_IF; // user code always runs with the virtual IF set
+      this.stateDirty = true;
+    }
+    if (this.stateDirty || this.shadow.dirty) {
+      this.stateDirty = false;
+      this.shadow.dirty = false;
+      this.core().sync();
+    }
+    return this.shadow.stepping ? 1 : Infinity;
+  }
+
+  afterRun(_reason: number): void {
+    this.mem.refresh();
+    if (this.shadow.stepping) this.shadow.endStep();
+  }
+
+  interruptible(): boolean {
+    if (this.shadow.stepping || this.cpu.intShadow) return false;
+    return this.cpu.cpl === 3 || this.vif;
+  }
+
+  injectExternal(vector: number): void {
+    const t0 = performance.now();
+    const eip = this.cpu.eip;
+    this.observeBoundary(eip);
+    this.reflect(vector, NO_ERROR, "external", eip);
+    this.count("irq");
+    this.record(t0, eip, `irq vector 0x${vector.toString(16)}`, "irq", "reflected through the guest IDT");
+  }
+
+  onException(): void {
+    const t0 = performance.now();
+    const cpu = this.cpu;
+    const vec = cpu.exitVector;
+    const err = cpu.exitError;
+    const eip = cpu.exitEip;
+    this.observeBoundary(eip);
+    let reason: string;
+    let action: string;
+    let what = exceptionName(vec);
+    if (vec === L.EXC_PF) {
+      const lin = cpu.cr2;
+      const out = this.shadow.onPageFault(lin, err);
+      what = `#PF 0x${lin.toString(16)} err ${err}`;
+      switch (out.kind) {
+        case "filled":
+          reason = "#PF shadow";
+          action = "filled the shadow entry from the guest's tables";
+          break;
+        case "guest-fault":
+          reason = "#PF guest";
+          action = "reflected #PF to the guest";
+          this.cr2 = lin;
+          this.reflect(L.EXC_PF, out.code, "exception", eip);
+          break;
+        case "pt-write":
+          reason = "pte-write";
+          action = `stepping one write to guest page table frame 0x${out.frame.toString(16)}`;
+          this.shadow.beginStep(lin, out.frame);
+          break;
+        default:
+          reason = "#PF window";
+          action = "stopped: the guest maps the hypervisor's window";
+          this.vm.stop({
+            reason: "internal-error",
+            message: `trap mode: the guest maps linear 0x${lin.toString(16)}, inside the hypervisor's window 0xffc00000-0xffffffff`,
+          });
+      }
+    } else if (vec === L.EXC_GP) {
+      const insn = this.decodeAt(eip);
+      what = insn ? mnemonic(insn) : "#GP";
+      const r = insn ? emulatePrivileged(this, insn, eip, err) : null;
+      if (r) {
+        reason = r.reason;
+        action = r.action;
+      } else if (err !== 0 && err !== NO_ERROR && (err & 2) === 0 && this.syncShadowGdt()) {
+        reason = "#GP";
+        action = "shadow GDT resynchronised; retrying";
+      } else {
+        reason = "#GP";
+        action = "reflected #GP to the guest";
+        this.reflect(L.EXC_GP, err, "exception", eip);
+      }
+    } else if ((vec === L.EXC_NP || vec === L.EXC_SS || vec === L.EXC_TS) && this.syncShadowGdt()) {
+      reason = exceptionName(vec);
+      action = "shadow GDT resynchronised; retrying";
+    } else {
+      reason = exceptionName(vec);
+      action = "reflected to the guest";
+      this.reflect(vec, HAS_ERROR.has(vec) ? err : NO_ERROR, "exception", eip);
+    }
+    this.count(reason);
+    this.record(t0, eip, what, reason, action);
+  }
+
+  // ---- helpers for the emulation code ---------------------------------------------------------
+
+  core(): Machine["core"] {
+    return this.vm.core;
+  }
+
+  /** Note that the state block changed: sync() before the next run. */
+  touch(): void {
+    this.stateDirty = true;
+  }
+
+  count(reason: string): void {
+    this.counters.exits[reason] = (this.counters.exits[reason] ?? 0) + 1;
+  }
+
+  private record(t0: number, eip: number, insn: string, reason: string, action: string): void {
+    const dt = performance.now() - t0;
+    this.handlerSeconds += dt / 1000;
+    if (!this.recordTimeline) return;
+    if (this.timeline.length >= TIMELINE_MAX) this.timeline.shift();
+    this.timeline.push({ eip, insn, reason, action, costNs: Math.round(dt * 1e6) });
+  }
+
+  /** Guest-linear address of EIP in the current code segment. */
+  linearEip(eip: number): number {
+    return (this.cpu.segment(L.SEG_CS).base + eip) >>> 0;
+  }
+
+  decodeAt(eip: number): Insn | null {
+    const code16 = (this.cpu.segment(L.SEG_CS).attr & L.ATTR_DB) === 0;
+    return decode(this.mem.codeReader(this.linearEip(eip)), code16);
+  }
+
+  /** A kernel-mode exit at `eip`: scan its code page for sensitive instructions. */
+  private observeBoundary(eip: number): void {
+    if (this.cpu.cpl !== 1) return;
+    const lin = this.linearEip(eip);
+    const t = this.mem.translate(lin, false, false, false);
+    if (!t) return;
+    const code16 = (this.cpu.segment(L.SEG_CS).attr & L.ATTR_DB) === 0;
+    this.sensitive.observe(lin, t.gpa >>> 12, this.mem.codeReader(lin), code16);
+  }
+
+  /** The guest's EFLAGS image: real arithmetic flags with the virtual IF and IOPL. */
+  guestFlags(): number {
+    const f = this.cpu.eflags & ~EFLAGS_VIRTUAL;
+    const vif = this.cpu.cpl === 3 ? true : this.vif;
+    return (f | (vif ? L.EFLAGS_IF : 0) | (this.viopl << L.EFLAGS_IOPL_SHIFT)) >>> 0;
+  }
+
+  /** Load a guest EFLAGS image: IF and IOPL become virtual, the real IF mirrors the virtual one. */
+  setRealFlags(image: number): void {
+    this.vif = (image & L.EFLAGS_IF) !== 0;
+    this.viopl = (image & L.EFLAGS_IOPL) >>> L.EFLAGS_IOPL_SHIFT;
+    const f = (image & ~(EFLAGS_VIRTUAL | L.EFLAGS_VM | L.EFLAGS_RF)) | L.EFLAGS_FIXED | (this.vif ? L.EFLAGS_IF : 0);
+    this.cpu.eflags = f >>> 0;
+    this.touch();
+  }
+
+  setVif(on: boolean): void {
+    this.vif = on;
+    this.cpu.eflags = on ? this.cpu.eflags | L.EFLAGS_IF : this.cpu.eflags & ~L.EFLAGS_IF;
+    this.touch();
+  }
+
+  /** Real CR0/CR3/CR4/GDTR from the virtual ones: paging always on through the shadow tables. */
+  applyRealControl(): void {
+    const cpu = this.cpu;
+    cpu.setU32(L.STATE_CR0, L.CR0_PE | L.CR0_ET | L.CR0_PG | L.CR0_WP | (this.ctl.cr0 & CR0_GUEST_BITS));
+    cpu.setU32(L.STATE_CR3, this.shadow.realCr3);
+    cpu.setU32(L.STATE_CR4, this.ctl.cr4 & L.CR4_TSD);
+    cpu.gdtr = { base: HV_WINDOW_LINEAR, limit: this.gdtr.limit };
+    this.touch();
+  }
+
+  /** Read a guest descriptor from the guest's GDT (LDT selectors are not supported: null). */
+  guestDescriptor(sel: number): Descriptor | null {
+    if (sel & 4) return null;
+    const off = sel & 0xfff8;
+    if (off + 7 > this.gdtr.limit) return null;
+    const lo = this.mem.read(this.gdtr.base + off, 4);
+    const hi = this.mem.read(this.gdtr.base + off + 4, 4);
+    if (lo === null || hi === null) return null;
+    return parseDescriptor(lo, hi);
+  }
+
+  /** The real segment cache for guest selector `sel` with descriptor `d` (DPL 0 compressed to 1). */
+  realSegment(sreg: number, sel: number, d: Descriptor): SegmentCache {
+    let attr = d.attr | (d.attr & L.ATTR_S ? L.ATTR_ACCESSED : 0);
+    if (attr & L.ATTR_S && d.dpl === 0) attr |= 1 << L.ATTR_DPL_SHIFT;
+    let selector = sel;
+    if ((sreg === L.SEG_CS || sreg === L.SEG_SS) && (sel & 3) === 0) selector = sel | 1;
+    return { selector, base: d.base, limit: d.limit, attr };
+  }
+
+  /**
+   * Rebuild the shadow GDT from the guest's: code and data descriptors with DPL 0 become DPL 1
+   * (accessed bit preset, so the core never writes the read-only window); system descriptors
+   * (TSS, LDT, gates) are left out: LTR/LLDT are emulated and gates are not used natively.
+   * Returns true if anything changed.
+   */
+  syncShadowGdt(): boolean {
+    const view = this.mem.regionView;
+    const at = this.shadow.hvBase + HV_SHADOW_GDT;
+    const n = Math.min(HV_SHADOW_GDT_BYTES, this.gdtr.limit + 1) >>> 3;
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      let lo = 0;
+      let hi = 0;
+      if (i > 0) {
+        const glo = this.mem.read(this.gdtr.base + 8 * i, 4);
+        const ghi = this.mem.read(this.gdtr.base + 8 * i + 4, 4);
+        if (glo !== null && ghi !== null && ghi & 0x1000) {
+          lo = glo;
+          hi = ghi | 0x100;
+          if (((hi >>> 13) & 3) === 0) hi |= 1 << 13;
+        }
+      }
+      if (view.getUint32(at + 8 * i, true) !== lo >>> 0 || view.getUint32(at + 8 * i + 4, true) !== hi >>> 0) {
+        view.setUint32(at + 8 * i, lo >>> 0, true);
+        view.setUint32(at + 8 * i + 4, hi >>> 0, true);
+        changed = true;
+      }
+    }
+    this.cpu.gdtr = { base: HV_WINDOW_LINEAR, limit: this.gdtr.limit };
+    this.touch();
+    return changed;
+  }
+
+  /**
+   * Deliver vector `vec` into the guest as the processor would through the guest's IDT
+   * (SDM Vol. 3A §6.12.1): gate checks, the guest TSS's SS0:ESP0 when coming from ring 3, the
+   * frame the guest expects (its own selectors and EFLAGS image), virtual IF cleared for
+   * interrupt gates. A fault while delivering becomes #DF, then a triple fault (§6.15).
+   */
+  reflect(vec: number, err: number, kind: "exception" | "soft" | "external", retEip: number, depth = 0): void {
+    const fail = (v: number, e: number): void => {
+      if (depth >= 2 || (vec === L.EXC_DF && kind === "exception")) {
+        this.vm.stop({
+          reason: "triple-fault",
+          message: `triple fault: ${exceptionName(vec)} could not be delivered through the guest IDT at EIP 0x${retEip.toString(16)}`,
+        });
+        return;
+      }
+      const contributory = (x: number) => x === 0 || (x >= 10 && x <= 13);
+      const df = kind === "exception" && (contributory(vec) || vec === L.EXC_PF) && (contributory(v) || v === L.EXC_PF);
+      this.reflect(df ? L.EXC_DF : v, df ? 0 : e, "exception", retEip, depth + 1);
+    };
+    const ext = kind === "soft" ? 0 : 1;
+    const cpu = this.cpu;
+    this.counters.reflected++;
+    if (vec * 8 + 7 > this.idtr.limit) return fail(L.EXC_GP, vec * 8 + 2 + ext);
+    const glo = this.mem.read(this.idtr.base + vec * 8, 4);
+    const ghi = this.mem.read(this.idtr.base + vec * 8 + 4, 4);
+    if (glo === null || ghi === null) return fail(L.EXC_PF, this.mem.faultCode);
+    const type = (ghi >>> 8) & 0x1f;
+    if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) {
+      if (type === 0x05) {
+        this.vm.stop({ reason: "internal-error", message: `trap mode: task gates are not supported (vector ${vec})` });
+        return;
+      }
+      return fail(L.EXC_GP, vec * 8 + 2 + ext);
+    }
+    const vcpl = cpu.cpl === 3 ? 3 : 0;
+    const gateDpl = (ghi >>> 13) & 3;
+    if (kind === "soft" && gateDpl < vcpl) return fail(L.EXC_GP, vec * 8 + 2);
+    if (!(ghi & 0x8000)) return fail(L.EXC_NP, vec * 8 + 2 + ext);
+    const gate32 = (type & 8) !== 0;
+    const sel = glo >>> 16;
+    const offset = gate32 ? ((glo & 0xffff) | (ghi & 0xffff0000)) >>> 0 : glo & 0xffff;
+    const cd = (sel & ~3) === 0 ? null : this.guestDescriptor(sel);
+    if (!cd || (cd.attr & 0x18) !== 0x18 || cd.dpl > vcpl) return fail(L.EXC_GP, (sel & ~3) + ext);
+    if (!(cd.attr & L.ATTR_P)) return fail(L.EXC_NP, (sel & ~3) + ext);
+    const size = gate32 ? 4 : 2;
+    const image = this.guestFlags();
+    const frame: number[] = [];
+    let ssCache: SegmentCache;
+    let esp: number;
+    if (cd.dpl < vcpl && !(cd.attr & 4)) {
+      // to an inner ring: stack from the guest's TSS
+      if (this.tr.selector === 0) return fail(L.EXC_TS, 0);
+      const off = 4 + cd.dpl * 8;
+      const newEsp = this.mem.read(this.tr.base + off, 4);
+      const newSs = this.mem.read(this.tr.base + off + 4, 2);
+      if (newEsp === null || newSs === null) return fail(L.EXC_PF, this.mem.faultCode);
+      const sd = (newSs & ~3) === 0 ? null : this.guestDescriptor(newSs);
+      if (!sd || (newSs & 3) !== cd.dpl || sd.dpl !== cd.dpl || (sd.attr & 0x1a) !== 0x12) return fail(L.EXC_TS, newSs & ~3);
+      const ss = cpu.segment(L.SEG_SS);
+      frame.push(ss.selector, cpu.reg(L.REG_ESP));
+      ssCache = this.realSegment(L.SEG_SS, newSs, sd);
+      esp = newEsp;
+    } else {
+      ssCache = cpu.segment(L.SEG_SS);
+      esp = cpu.reg(L.REG_ESP);
+    }
+    const cs = cpu.segment(L.SEG_CS);
+    const guestCs = cpu.cpl === 1 ? cs.selector & ~3 : cs.selector;
+    frame.push(image, guestCs, retEip);
+    if (err !== NO_ERROR) frame.push(err);
+    const stack32 = (ssCache.attr & L.ATTR_DB) !== 0;
+    for (const v of frame) {
+      esp = stack32 ? (esp - size) >>> 0 : (esp - size) & 0xffff;
+      if (!this.mem.write(ssCache.base + esp, size, v)) return fail(L.EXC_PF, this.mem.faultCode);
+    }
+    cpu.setSegment(L.SEG_SS, ssCache);
+    cpu.setSegment(L.SEG_CS, this.realSegment(L.SEG_CS, (sel & ~3) | cd.dpl, cd));
+    cpu.setU32(L.STATE_CPL, realRing(cd.dpl));
+    cpu.setReg(L.REG_ESP, stack32 ? esp : (cpu.reg(L.REG_ESP) & 0xffff0000) | esp);
+    cpu.eip = offset;
+    let f = image & ~(L.EFLAGS_TF | L.EFLAGS_NT | L.EFLAGS_RF | L.EFLAGS_VM);
+    if (!(type & 1)) f &= ~L.EFLAGS_IF;
+    this.setRealFlags(f);
+    cpu.setU32(L.STATE_INT_SHADOW, 0);
+    if (kind === "exception" && vec === L.EXC_PF) {
+      /* the guest reads its CR2 through MOV from CR2, which is emulated */
+    }
+  }
+}
+
+/** The real cache for a segment the Multiboot loader left (flat ring 0): DPL 0 → 1, CS/SS RPL 1. */
+function compress(sreg: number, c: SegmentCache): SegmentCache {
+  let attr = c.attr;
+  if (attr & L.ATTR_S && ((attr >> L.ATTR_DPL_SHIFT) & 3) === 0) attr |= 1 << L.ATTR_DPL_SHIFT;
+  let selector = c.selector;
+  if ((sreg === L.SEG_CS || sreg === L.SEG_SS) && (selector & 3) === 0) selector |= 1;
+  return { ...c, selector, attr };
+}
