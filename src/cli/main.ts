@@ -4,9 +4,10 @@ import { CoreLoadError, GuestRamError } from "../core/core.js";
 import { STATUS_INTERNAL, STATUS_USAGE, UsageError } from "./exit-status.js";
 import { processIo, type CliIo } from "./io.js";
 import { runVerb } from "./run.js";
+import { vmsVerb } from "./vms.js";
 import type { Verb } from "./verb.js";
 
-export const VERBS: readonly Verb[] = [runVerb];
+export const VERBS: readonly Verb[] = [runVerb, vmsVerb];
 
 function overview(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;
