@@ -1,12 +1,14 @@
 // Engine "v86": the v86 npm package in Node with its JIT on (the default). Each run is a fresh
 // child process (bench/engines/v86-child.js) so JIT state never carries over between runs.
 // Timed: from emulator.run() to the guest's write to port 0xF4.
-import { fork } from "node:child_process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { BenchFailure } from "../lib/bench-error.js";
+import { tail } from "../lib/engine.js";
 import { fromRoot } from "../lib/paths.js";
+import { runProcess } from "../lib/process.js";
 
-const CHILD = new URL("./v86-child.js", import.meta.url);
+const CHILD = fileURLToPath(new URL("./v86-child.js", import.meta.url));
 
 /** @returns {import("../lib/engine.js").Engine} */
 export function v86Engine({ name, label, jit }) {
@@ -24,27 +26,15 @@ export function v86Engine({ name, label, jit }) {
       }
     },
 
-    runOnce(scenario, repeat, { timeoutSeconds }) {
+    async runOnce(scenario, repeat, { timeoutSeconds }) {
       const config = { kernel: fromRoot(scenario.kernel), cmdline: scenario.cmdline(repeat), memMiB: scenario.memMiB, jit };
-      return new Promise((resolve, reject) => {
-        const t0 = performance.now();
-        // execArgv: [] so that flags given to the parent node (e.g. --input-type) do not reach the child.
-        const child = fork(CHILD, [JSON.stringify(config)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
-        let stderr = "";
-        let result = null;
-        child.stderr.on("data", (b) => (stderr += b));
-        child.on("message", (m) => (result = m));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutSeconds * 1000);
-        child.on("close", (status, signal) => {
-          clearTimeout(timer);
-          const wallSeconds = (performance.now() - t0) / 1000;
-          if (signal === "SIGKILL" && !result) return reject(new BenchFailure(`timed out after ${timeoutSeconds} s`));
-          if (!result) return reject(new BenchFailure(`child exited (${status ?? signal}) without a result: ${stderr.trim().slice(-200) || "no message"}`));
-          if (result.error) return reject(new BenchFailure(result.error));
-          if (result.exitValue !== 0) return reject(new BenchFailure(`guest exited with value ${result.exitValue}`));
-          resolve({ seconds: result.seconds, wallSeconds, output: result.output });
-        });
-      });
+      const r = await runProcess(process.execPath, [CHILD, JSON.stringify(config)], { timeoutSeconds, ipc: true });
+      const result = r.message;
+      if (r.timedOut) throw new BenchFailure(`timed out after ${timeoutSeconds} s`);
+      if (!result) throw new BenchFailure(`child exited (${r.status ?? r.signal}) without a result: ${tail(r.stderr.toString()) || "no message"}`);
+      if (result.error) throw new BenchFailure(result.error);
+      if (result.exitValue !== 0) throw new BenchFailure(`guest exited with value ${result.exitValue}`);
+      return { seconds: result.seconds, wallSeconds: r.wallSeconds, output: result.output };
     },
   };
 }

@@ -11,13 +11,20 @@ import { ROOT } from "./paths.js";
  * @property {number} wallSeconds      from spawn to exit
  * @property {boolean} timedOut        killed (SIGKILL) after timeoutSeconds
  * @property {string | null} spawnError e.g. ENOENT when the program does not exist
+ * @property {unknown} message        the last IPC message (with `ipc`), else undefined
  */
 
-/** @returns {Promise<ProcessResult>} */
-export function runProcess(command, args, { timeoutSeconds, cwd = ROOT }) {
+/**
+ * With `ipc`, the child gets an IPC channel (command should be a Node program) and its last
+ * message is returned.
+ * @returns {Promise<ProcessResult>}
+ */
+export function runProcess(command, args, { timeoutSeconds, cwd = ROOT, ipc = false }) {
   return new Promise((done) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe", ...(ipc ? ["ipc"] : [])] });
+    let message;
+    if (ipc) child.on("message", (m) => (message = m));
     const stdout = [];
     const stderr = [];
     let timedOut = false;
@@ -34,7 +41,7 @@ export function runProcess(command, args, { timeoutSeconds, cwd = ROOT }) {
     child.on("close", (status, signal) => {
       const wallSeconds = (performance.now() - t0) / 1000;
       clearTimeout(timer);
-      done({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), wallSeconds, timedOut, spawnError });
+      done({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), wallSeconds, timedOut, spawnError, message });
     });
   });
 }

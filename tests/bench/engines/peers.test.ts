@@ -30,6 +30,10 @@ describe("peer engines on the cpu scenario (repeat=1)", async () => {
     await expect(v86.runOnce(bad, 1, LIMITS)).rejects.toThrow("guest exited with value 1");
   });
 
+  it("stops a run at its time limit and reports it (1.6 × 10^9 instructions cannot finish in 1 s without a JIT)", async () => {
+    await expect(v86Interp.runOnce(scenario, 10, { timeoutSeconds: 1, maxInstructions: 1e10 })).rejects.toThrow("timed out after 1 s");
+  });
+
   it("QEMU reports a guest that exits with a non-zero value as a failure", async () => {
     const bad = { ...scenario, cmdline: () => "repeat=0" };
     await expect(qemu.runOnce(bad, 1, LIMITS)).rejects.toThrow(/^exit status 3/);
