@@ -4,9 +4,9 @@
 // Flags: BT* set CF and leave the rest; BSF/BSR as Intel processors do (see bitScan).
 
 import { EFLAGS_CF, EFLAGS_ZF, EFLAGS_PF } from "../layout";
-import { fault } from "../state";
+import { fault, checkSegWrite } from "../state";
 import { setFlagBits, setArithFlags, parityBit } from "../flags";
-import { rmIsReg, eaOff, eaLin, setEaOff, modrm } from "../decode/modrm";
+import { rmIsReg, eaOff, eaLin, eaSeg, setEaOff, modrm } from "../decode/modrm";
 import { readReg, writeReg, readE, writeG } from "../decode/operand";
 import { rd16, rd32, rmw16, rmw32, rmwEnd16, rmwEnd32 } from "../mmu/memory";
 
@@ -38,6 +38,7 @@ export function bitTest(kind: i32, offset: u32, regOffset: bool, size: i32): voi
     v = size == 4 ? rd32(eaLin) : rd16(eaLin);
     if (fault) return;
   } else {
+    checkSegWrite(eaSeg);
     v = size == 4 ? rmw32(eaLin) : rmw16(eaLin);
     if (fault) return;
     const r = apply(kind, v, bit);

@@ -12,10 +12,10 @@ import {
   CR4_TSD, CR4_PSE, EFLAGS_IF, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT, EFLAGS_ZF, ATTR_P,
 } from "../layout";
 import {
-  cpl, fault, raise, o32, reg32, setReg32, segSel, setSegCache, cr0, cr4, requestExit, eip, executedCount,
+  cpl, fault, raise, checkSegWrite, o32, reg32, setReg32, segSel, setSegCache, cr0, cr4, requestExit, eip, executedCount,
 } from "../state";
 import { flagsRaw, setFlagsRaw, setFlagBits } from "../flags";
-import { decodeModrm, modrm, rmIsReg, eaLin, regField } from "../decode/modrm";
+import { decodeModrm, modrm, rmIsReg, eaLin, eaSeg, regField } from "../decode/modrm";
 import { readE, readReg, writeReg } from "../decode/operand";
 import { rd16, rd32, wr16, wr32, flushAll, invalidatePage } from "../mmu/memory";
 import {
@@ -34,7 +34,7 @@ export function isPrivileged(): bool { return cpl != 0; }
 /** Store a selector-sized value to E: registers get it zero-extended to the operand size. */
 function storeSelector(v: u32): void {
   if (rmIsReg) writeReg(<i32>(modrm & 7), o32 ? 4 : 2, v);
-  else wr16(eaLin, v);
+  else { checkSegWrite(eaSeg); wr16(eaLin, v); }
 }
 
 // ---- 0F 00: SLDT STR LLDT LTR VERR VERW ----
@@ -147,6 +147,7 @@ export function group7(): void {
       const b = o == 0 ? STATE_GDTR_BASE : STATE_IDTR_BASE;
       const l = o == 0 ? STATE_GDTR_LIMIT : STATE_IDTR_LIMIT;
       const base = load<u32>(STATE_BASE + b);
+      checkSegWrite(eaSeg);
       wr16(eaLin, load<u32>(STATE_BASE + l));
       wr32(eaLin + 2, o32 ? base : base & 0x00ffffff);
       return;
@@ -164,7 +165,7 @@ export function group7(): void {
     case 4: {
       const v = cr0();
       if (rmIsReg) writeReg(<i32>(modrm & 7), o32 ? 4 : 2, o32 ? v : v & 0xffff);
-      else wr16(eaLin, v & 0xffff);
+      else { checkSegWrite(eaSeg); wr16(eaLin, v & 0xffff); }
       return;
     }
     case 6: {

@@ -11,11 +11,11 @@ import {
 } from "../layout";
 import {
   cpl, fault, raise, setSegCache, segSel, segBase, segLimit, segAttr, cr0, setCpl, refreshSegCaches,
-  eip, reg32, setReg32, reg16, setReg16, stack32, o32,
+  eip, reg32, setReg32, reg16, setReg16, stack32, o32, checkSegWrite,
 } from "../state";
 import { rdSys32, wrSys32, rd16, rd32, wr16, wr32, updatePrivilege, invalidateCode, probeWritePriv, wrPriv, rdPriv } from "./memory";
 import { setFlagBits } from "../flags";
-import { modrm, rmIsReg, eaLin } from "../decode/modrm";
+import { modrm, rmIsReg, eaLin, eaSeg } from "../decode/modrm";
 import { readReg, writeReg } from "../decode/operand";
 
 // The descriptor most recently read by readDescriptor
@@ -388,7 +388,7 @@ export function arpl(): void {
   if (fault) return;
   if ((dst & 3) < (src & 3)) {
     const nv = (dst & ~3) | (src & 3);
-    if (rmIsReg) writeReg(<i32>(modrm & 7), 2, nv); else wr16(eaLin, nv);
+    if (rmIsReg) writeReg(<i32>(modrm & 7), 2, nv); else { checkSegWrite(eaSeg); wr16(eaLin, nv); }
     if (fault) return;
     setFlagBits(EFLAGS_ZF, true);
   } else {
