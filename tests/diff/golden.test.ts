@@ -1,5 +1,5 @@
 // Golden-transcript tests: guest-only programs (tests/fixtures/diff/golden-src: exceptions,
-// paging — privileged behaviour no native run can show) must print, under `tabvisor run`, exactly
+// paging, rings — privileged behaviour no native run can show) must print, under `tabvisor run`, exactly
 // the transcript QEMU printed (tests/fixtures/diff/golden/<prog>.txt). The goldens are refreshed
 // only on purpose, with:  make -C tests/fixtures/diff goldens
 // When QEMU is installed the transcript is also re-checked against it, so a golden never goes stale.
