@@ -60,6 +60,13 @@ describe("platform guests", () => {
     for (const [k, v] of qemu) expect(`${k}=${ours.get(k)}`).toBe(`${k}=${documented[k] ?? v}`);
   });
 
+  it("rtc: setting, BCD/binary and 12/24-hour reads, rollover into 2100, UF — same as QEMU 7.2", async () => {
+    const { com1, status } = await run("rtc.elf", 1_000_000);
+    expect(status).toBe(1);
+    expect(com1).toBe(fixture("qemu-7.2-rtc.txt").toString());
+    expect(com1).toContain("rolled 21 00 01 01 06 00 00 00\n"); // 2100-01-01 00:00:00, a Friday
+  });
+
   it("devices: 8042, PIT channel 2 calibration, IRQ0 in HLT, RTC periodic IRQ8, typed keys, VGA", async () => {
     const { com1, status, platform, vm } = await run("devices.elf", 1_000_000, ["ticks\n", "ok\r"]);
     expect(status).toBe(1);
