@@ -126,6 +126,7 @@ export class Hypervisor {
     if (this.current) this.current.block.set(view);
     view.set(vm.block);
     this.core.sync();
+    vm.trap?.mem.refresh();
     this.current = vm;
     vm.worldSwitches++;
     this.worldSwitches++;

@@ -66,6 +66,8 @@ export class ShadowPaging {
   private readonly rmap = new Map<number, number[]>();
   private poolNext = 0;
   private pending: PendingStep | null = null;
+  /** Called when the guest's address space changes (CR3 load). */
+  onAddressSpace: () => void = () => {};
   /** Set when shadow entries changed and the core's TLB must be flushed (sync()). */
   dirty = false;
 
@@ -117,6 +119,7 @@ export class ShadowPaging {
   /** Guest CR3 load. */
   switchCr3(): void {
     this.counters.cr3Switches++;
+    this.onAddressSpace();
     this.flushAll();
   }
 
@@ -210,13 +213,13 @@ export class ShadowPaging {
     }
     if (inside && this.isTracked(frame)) flags &= ~L.PTE_W;
     const spteAt = (spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff);
+    if (this.rd(spteAt) & L.PTE_P) this.dirty = true; // an upgrade: the TLB may hold the old entry
     this.wr(spteAt, (inside ? frame << 12 : OUTSIDE_FRAME) | flags);
     if (inside) {
       let list = this.rmap.get(frame);
       if (!list) this.rmap.set(frame, (list = []));
       list.push(spteAt);
     }
-    this.dirty = true;
   }
 
   /**

@@ -75,6 +75,20 @@ const TWO_BYTE =
   "mmmmmmmmmmmmmmmm" + // E
   "mmmmmmmmmmmmmmmm"; //  F
 
+// The maps as numbers, one per opcode, so the decoder does no string work.
+const K_NONE = 0, K_MODRM = 1, K_IMM8 = 2, K_IMMZ = 3, K_MODRM_IMM8 = 4, K_MODRM_IMMZ = 5, K_IMM16 = 6;
+const K_ENTER = 7, K_MOFFS = 8, K_FAR = 9, K_GROUP3 = 10, K_PREFIX = 11, K_UNDEFINED = 12;
+const KIND_CODES: Record<string, number> = {
+  ".": K_NONE, m: K_MODRM, b: K_IMM8, z: K_IMMZ, M: K_MODRM_IMM8, Z: K_MODRM_IMMZ, w: K_IMM16, e: K_ENTER,
+  o: K_MOFFS, p: K_FAR, g: K_GROUP3, x: K_PREFIX, "?": K_UNDEFINED,
+};
+const ONE = Uint8Array.from(ONE_BYTE, (c) => KIND_CODES[c]);
+const TWO = Uint8Array.from(TWO_BYTE, (c) => KIND_CODES[c]);
+// Prefix bytes → segment register (0..5), -2 for other prefixes, -1 for non-prefixes.
+const PREFIX = new Int8Array(256).fill(-1);
+for (const [b, sreg] of Object.entries(SEG_OF_PREFIX)) PREFIX[Number(b)] = sreg;
+for (const b of [0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[b] = -2;
+
 /** Longest legal instruction (SDM Vol. 2 §2.3.11). */
 export const MAX_INSN_LENGTH = 15;
 
@@ -92,96 +106,97 @@ export function decode(read: ByteReader, code16 = false): Insn | null {
   for (;;) {
     b = read(i);
     if (b < 0) return null;
-    if (b === 0x66) o16 = !code16;
+    const p = PREFIX[b];
+    if (p === -1) break;
+    if (p >= 0) seg = p;
+    else if (b === 0x66) o16 = !code16;
     else if (b === 0x67) a16 = !code16;
     else if (b === 0xf2 || b === 0xf3) rep = b;
-    else if (b === 0xf0) {
-      /* LOCK */
-    } else if (b in SEG_OF_PREFIX) seg = SEG_OF_PREFIX[b];
-    else break;
     if (++i >= MAX_INSN_LENGTH) return null;
   }
   i++;
   let op = b;
-  let kind: string;
+  let kind: number;
   if (b === 0x0f) {
     const b2 = read(i);
     if (b2 < 0) return null;
     i++;
     op = 0x0f00 | b2;
-    kind = TWO_BYTE[b2];
+    kind = TWO[b2];
     if (b2 === 0x38 || b2 === 0x3a) return null;
   } else {
-    kind = ONE_BYTE[b];
+    kind = ONE[b];
   }
-  if (kind === "?" || kind === "x") return null;
-  const insn: Insn = { length: 0, op, o16, a16, rep, seg, hasModrm: false, mod: 0, reg: 0, rm: 0, imm: 0, modrmAt: 0 };
+  if (kind === K_UNDEFINED || kind === K_PREFIX) return null;
+  let mod = 0;
+  let reg = 0;
+  let rm = 0;
+  let modrmAt = 0;
+  const hasModrm = kind === K_MODRM || kind === K_MODRM_IMM8 || kind === K_MODRM_IMMZ || kind === K_GROUP3;
   const zSize = o16 ? 2 : 4;
-  if ("mMZg".includes(kind)) {
+  if (hasModrm) {
     const m = read(i);
     if (m < 0) return null;
-    insn.hasModrm = true;
-    insn.modrmAt = i;
-    insn.mod = m >> 6;
-    insn.reg = (m >> 3) & 7;
-    insn.rm = m & 7;
+    modrmAt = i;
+    mod = m >> 6;
+    reg = (m >> 3) & 7;
+    rm = m & 7;
     i++;
-    if (insn.mod !== 3) {
+    if (mod !== 3) {
       if (!a16) {
-        if (insn.rm === 4) {
+        if (rm === 4) {
           const sib = read(i);
           if (sib < 0) return null;
           i++;
-          if (insn.mod === 0 && (sib & 7) === 5) i += 4;
+          if (mod === 0 && (sib & 7) === 5) i += 4;
         }
-        if (insn.mod === 0 && insn.rm === 5) i += 4;
-        else if (insn.mod === 1) i += 1;
-        else if (insn.mod === 2) i += 4;
+        if (mod === 0 && rm === 5) i += 4;
+        else if (mod === 1) i += 1;
+        else if (mod === 2) i += 4;
       } else {
-        if (insn.mod === 0 && insn.rm === 6) i += 2;
-        else if (insn.mod === 1) i += 1;
-        else if (insn.mod === 2) i += 2;
+        if (mod === 0 && rm === 6) i += 2;
+        else if (mod === 1) i += 1;
+        else if (mod === 2) i += 2;
       }
     }
   }
   let immSize = 0;
   switch (kind) {
-    case "b":
-    case "M":
+    case K_IMM8:
+    case K_MODRM_IMM8:
       immSize = 1;
       break;
-    case "z":
-    case "Z":
+    case K_IMMZ:
+    case K_MODRM_IMMZ:
       immSize = zSize;
       break;
-    case "w":
+    case K_IMM16:
       immSize = 2;
       break;
-    case "e":
+    case K_ENTER:
       immSize = 3;
       break;
-    case "o":
+    case K_MOFFS:
       immSize = a16 ? 2 : 4;
       break;
-    case "p":
+    case K_FAR:
       immSize = zSize + 2;
       break;
-    case "g":
-      if (insn.reg < 2) immSize = b === 0xf6 ? 1 : zSize;
+    case K_GROUP3:
+      if (reg < 2) immSize = b === 0xf6 ? 1 : zSize;
       break;
   }
   let imm = 0;
-  for (let k = 0; k < Math.min(immSize, 4); k++) {
+  const n = immSize < 4 ? immSize : 4;
+  for (let k = 0; k < n; k++) {
     const v = read(i + k);
     if (v < 0) return null;
     imm |= v << (8 * k);
   }
-  insn.imm = imm >>> 0;
   i += immSize;
   if (i > MAX_INSN_LENGTH) return null;
-  for (let k = 0; k < i; k++) if (read(k) < 0) return null;
-  insn.length = i;
-  return insn;
+  if (read(i - 1) < 0) return null;
+  return { length: i, op, o16, a16, rep, seg, hasModrm, mod, reg, rm, imm: imm >>> 0, modrmAt };
 }
 
 const REG32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"];

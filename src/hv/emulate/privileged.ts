@@ -12,7 +12,8 @@ import { parseDescriptor, realRing, type TrapEngine } from "../trap/engine.js";
 
 export interface Emulated {
   reason: string;
-  action: string;
+  /** What the hypervisor did, for the timeline (built only when asked for: it costs). */
+  action: string | (() => string);
 }
 
 const NO_ERROR = 0xffffffff;
@@ -124,7 +125,7 @@ function next(e: TrapEngine, eip: number, insn: Insn): void {
 
 function gp(e: TrapEngine, eip: number, code = 0): Emulated {
   e.reflect(L.EXC_GP, code, "exception", eip);
-  return { reason: "privileged", action: `reflected #GP(${code})` };
+  return { reason: "privileged", action: () => `reflected #GP(${code})` };
 }
 
 /**
@@ -139,7 +140,7 @@ export function emulatePrivileged(e: TrapEngine, insn: Insn, eip: number, err: n
     const vec = op === 0xcd ? insn.imm & 0xff : op === 0xcc ? 3 : op === 0xce ? 4 : 1;
     if (err !== ((vec << 3) | 2) && err !== ((vec << 3) | 3)) return null;
     e.reflect(vec, NO_ERROR, op === 0xf1 ? "external" : "soft", (eip + insn.length) >>> 0);
-    return { reason: "int", action: `INT ${hex(vec)} reflected through the guest IDT` };
+    return { reason: "int", action: () => `INT ${hex(vec)} reflected through the guest IDT` };
   }
   if (cpu.cpl !== 1) return null; // ring 3: the guest's own #GP
   switch (op) {
@@ -186,7 +187,7 @@ export function emulatePrivileged(e: TrapEngine, insn: Insn, eip: number, err: n
       if (op === 0x0f23) e.dr[n] = cpu.reg(insn.rm);
       else cpu.setReg(insn.rm, n === 6 ? e.dr[6] | 0xffff0ff0 : n === 7 ? e.dr[7] | 0x400 : e.dr[n]);
       next(e, eip, insn);
-      return { reason: "mov dr", action: `DR${n} emulated (storage only)` };
+      return { reason: "mov dr", action: () => `DR${n} emulated (storage only)` };
     }
     case 0x0f06:
       e.ctl.cr0 &= ~L.CR0_TS;
@@ -252,11 +253,11 @@ function portIo(e: TrapEngine, insn: Insn, eip: number): Emulated {
   if (out) {
     const v = getReg(e, L.REG_EAX, size);
     e.vm.bus.write(port, size, v);
-    return { reason: "io", action: `OUT ${hex(port)} ← ${hex(v)} (${size} byte${size > 1 ? "s" : ""}) to the VM's bus` };
+    return { reason: "io", action: () => `OUT ${hex(port)} ← ${hex(v)} (${size} byte${size > 1 ? "s" : ""}) to the VM's bus` };
   }
   const v = e.vm.bus.read(port, size);
   setReg(e, L.REG_EAX, size, v);
-  return { reason: "io", action: `IN ${hex(port)} → ${hex(v)} from the VM's bus` };
+  return { reason: "io", action: () => `IN ${hex(port)} → ${hex(v)} from the VM's bus` };
 }
 
 function stringIo(e: TrapEngine, insn: Insn, eip: number): Emulated {
@@ -279,14 +280,14 @@ function stringIo(e: TrapEngine, insn: Insn, eip: number): Emulated {
       const v = e.mem.read(lin, size);
       if (v === null) {
         guestPageFault(e, lin, eip, false);
-        return { reason: "io", action: `string I/O stopped by a guest #PF after ${done} elements` };
+        return { reason: "io", action: () => `string I/O stopped by a guest #PF after ${done} elements` };
       }
       e.vm.bus.write(port, size, v);
     } else {
       const v = e.vm.bus.read(port, size);
       if (!e.mem.write(lin, size, v)) {
         guestPageFault(e, lin, eip, true);
-        return { reason: "io", action: `string I/O stopped by a guest #PF after ${done} elements` };
+        return { reason: "io", action: () => `string I/O stopped by a guest #PF after ${done} elements` };
       }
     }
     const nv = (off + step) & mask;
@@ -296,7 +297,7 @@ function stringIo(e: TrapEngine, insn: Insn, eip: number): Emulated {
     if (insn.rep) cpu.setReg(L.REG_ECX, insn.a16 ? (cpu.reg(L.REG_ECX) & 0xffff0000) | count : count);
   }
   next(e, eip, insn);
-  return { reason: "io", action: `${out ? "OUTS" : "INS"} ${done} × ${size} bytes at port ${hex(port)}` };
+  return { reason: "io", action: () => `${out ? "OUTS" : "INS"} ${done} × ${size} bytes at port ${hex(port)}` };
 }
 
 function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
@@ -310,7 +311,7 @@ function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
     }
     cpu.setReg(insn.rm, v >>> 0);
     next(e, eip, insn);
-    return { reason: "mov cr", action: `read virtual CR${n} = ${hex(v)}` };
+    return { reason: "mov cr", action: () => `read virtual CR${n} = ${hex(v)}` };
   }
   const v = cpu.reg(insn.rm);
   switch (n) {
@@ -325,17 +326,17 @@ function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
       if ((old ^ e.ctl.cr0) & (L.CR0_PG | L.CR0_WP)) e.shadow.flushAll();
       e.applyRealControl();
       next(e, eip, insn);
-      return { reason: "mov cr", action: `virtual CR0 = ${hex(e.ctl.cr0)}` };
+      return { reason: "mov cr", action: () => `virtual CR0 = ${hex(e.ctl.cr0)}` };
     }
     case 2:
       e.cr2 = v;
       next(e, eip, insn);
-      return { reason: "mov cr", action: `virtual CR2 = ${hex(v)}` };
+      return { reason: "mov cr", action: () => `virtual CR2 = ${hex(v)}` };
     case 3:
       e.ctl.cr3 = v;
       if (e.ctl.cr0 & L.CR0_PG) e.shadow.switchCr3();
       next(e, eip, insn);
-      return { reason: "mov cr3", action: `virtual CR3 = ${hex(v)}; shadow tables dropped` };
+      return { reason: "mov cr3", action: () => `virtual CR3 = ${hex(v)}; shadow tables dropped` };
     case 4: {
       if (v & ~CR4_SUPPORTED) return gp(e, eip);
       const old = e.ctl.cr4;
@@ -343,7 +344,7 @@ function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
       if ((old ^ v) & L.CR4_PSE) e.shadow.flushAll();
       e.applyRealControl();
       next(e, eip, insn);
-      return { reason: "mov cr", action: `virtual CR4 = ${hex(v)}` };
+      return { reason: "mov cr", action: () => `virtual CR4 = ${hex(v)}` };
     }
     default:
       e.reflect(L.EXC_UD, NO_ERROR, "exception", eip);
@@ -361,13 +362,13 @@ function msr(e: TrapEngine, insn: Insn, eip: number): Emulated {
     cpu.setReg(L.REG_EAX, Number(v & 0xffffffffn));
     cpu.setReg(L.REG_EDX, Number(v >> 32n));
     next(e, eip, insn);
-    return { reason: "msr", action: `RDMSR ${hex(n)}` };
+    return { reason: "msr", action: () => `RDMSR ${hex(n)}` };
   }
   const v = (BigInt(cpu.reg(L.REG_EDX)) << 32n) | BigInt(cpu.reg(L.REG_EAX));
   if (n === 0x10) cpu.tscOffset = BigInt.asUintN(64, v - cpu.insnCount);
   else e.msrs.set(n, v & 0xffffffffn);
   next(e, eip, insn);
-  return { reason: "msr", action: `WRMSR ${hex(n)}` };
+  return { reason: "msr", action: () => `WRMSR ${hex(n)}` };
 }
 
 function group7(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
@@ -387,10 +388,10 @@ function group7(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
       if (insn.reg === 2) {
         e.gdtr = { base, limit };
         e.syncShadowGdt();
-        return { reason: "lgdt", action: `virtual GDTR = ${hex(base)}/${hex(limit)}; shadow GDT rebuilt` };
+        return { reason: "lgdt", action: () => `virtual GDTR = ${hex(base)}/${hex(limit)}; shadow GDT rebuilt` };
       }
       e.idtr = { base, limit };
-      return { reason: "lidt", action: `virtual IDTR = ${hex(base)}/${hex(limit)}` };
+      return { reason: "lidt", action: () => `virtual IDTR = ${hex(base)}/${hex(limit)}` };
     }
     case 6: {
       const v = readRm16(e, insn, eip);
@@ -398,12 +399,12 @@ function group7(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
       e.ctl.cr0 = (e.ctl.cr0 & ~(L.CR0_MP | L.CR0_EM | L.CR0_TS)) | (v & (L.CR0_PE | L.CR0_MP | L.CR0_EM | L.CR0_TS));
       e.applyRealControl();
       next(e, eip, insn);
-      return { reason: "lmsw", action: `virtual CR0 = ${hex(e.ctl.cr0)}` };
+      return { reason: "lmsw", action: () => `virtual CR0 = ${hex(e.ctl.cr0)}` };
     }
     case 7:
       e.shadow.invlpg(lin);
       next(e, eip, insn);
-      return { reason: "invlpg", action: `shadow PTE for ${hex(lin)} dropped` };
+      return { reason: "invlpg", action: () => `shadow PTE for ${hex(lin)} dropped` };
     default:
       return null;
   }
@@ -433,7 +434,7 @@ function group6(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   e.mem.write(e.gdtr.base + (sel & ~7) + 4, 4, d.hi | 0x200); // busy (SDM Vol. 2 "LTR")
   e.tr = { selector: sel, base: d.base, limit: d.limit };
   next(e, eip, insn);
-  return { reason: "ltr", action: `virtual TR = ${hex(sel)} (TSS at ${hex(d.base)})` };
+  return { reason: "ltr", action: () => `virtual TR = ${hex(sel)} (TSS at ${hex(d.base)})` };
 }
 
 /** IRET that faulted at CPL 1: a return to the guest kernel (CS RPL 0, which ring 1 cannot load). */
@@ -461,7 +462,7 @@ function iret(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | n
   cpu.setReg(L.REG_ESP, (esp + 12) >>> 0);
   e.setRealFlags(image);
   cpu.setU32(L.STATE_INT_SHADOW, 0);
-  return { reason: "iret", action: `return to the guest kernel at ${hex(newCs)}:${hex(newEip)}, virtual IF ${e.vif ? 1 : 0}` };
+  return { reason: "iret", action: () => `return to the guest kernel at ${hex(newCs)}:${hex(newEip)}, virtual IF ${e.vif ? 1 : 0}` };
 }
 
 /** RETF to the guest kernel's own ring (CS RPL 0). */
@@ -483,7 +484,7 @@ function farReturn(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   cpu.eip = newEip;
   cpu.setReg(L.REG_ESP, (esp + 8 + (insn.op === 0xca ? insn.imm & 0xffff : 0)) >>> 0);
   e.touch();
-  return { reason: "retf", action: `far return to the guest kernel at ${hex(newCs)}:${hex(newEip)}` };
+  return { reason: "retf", action: () => `far return to the guest kernel at ${hex(newCs)}:${hex(newEip)}` };
 }
 
 /** MOV SS / POP SS / LSS with the guest's ring-0 selector (RPL 0 ≠ CPL 1): load the compressed one. */
@@ -501,7 +502,7 @@ function loadSs(e: TrapEngine, insn: Insn, eip: number, sel: number | null, pop:
   if (pop) cpu.setReg(L.REG_ESP, (cpu.reg(L.REG_ESP) + pop) >>> 0);
   next(e, eip, insn);
   cpu.setU32(L.STATE_INT_SHADOW, 1); // MOV SS/POP SS inhibit interrupts for one instruction
-  return { reason: "mov ss", action: `SS = ${hex(sel | 1)} (the guest's ${hex(sel)} compressed to ring 1)` };
+  return { reason: "mov ss", action: () => `SS = ${hex(sel | 1)} (the guest's ${hex(sel)} compressed to ring 1)` };
 }
 
 export { parseDescriptor, realRing };

@@ -44,6 +44,8 @@ const EFLAGS_VIRTUAL = L.EFLAGS_IF | L.EFLAGS_IOPL;
 /** CR0 bits the guest controls in the real CR0 (the FPU-related ones and AM). */
 const CR0_GUEST_BITS = L.CR0_MP | L.CR0_EM | L.CR0_TS | L.CR0_NE | L.CR0_AM;
 const TIMELINE_MAX = 256;
+const CS_BASE = L.STATE_SEGS + L.SEG_CS * L.SEG_RECORD + L.SEG_BASE;
+const CS_ATTR = L.STATE_SEGS + L.SEG_CS * L.SEG_RECORD + L.SEG_ATTR;
 
 /** Guest descriptor fields (SDM Vol. 3A §3.4.5). */
 export interface Descriptor {
@@ -88,14 +90,12 @@ export class TrapEngine implements GuestMode {
   readonly timeline: TrapEvent[] = [];
   /** Keep a timeline (costs a little per trap). */
   recordTimeline = false;
-  /** Host seconds spent in trap handlers. */
-  handlerSeconds = 0;
-  private stateDirty = false;
 
   constructor(readonly vm: Machine) {
     this.cpu = vm.cpu;
     this.mem = new GuestMemory(vm.cpu, vm.guestRamBytes, this.ctl);
     this.shadow = new ShadowPaging(this.mem, this.ctl);
+    this.shadow.onAddressSpace = () => this.observed.clear();
     this.mem.onWrite = (gpa) => this.shadow.noteWrite(gpa);
   }
 
@@ -131,10 +131,10 @@ export class TrapEngine implements GuestMode {
     const cpu = this.cpu;
     if (cpu.cpl === 3 && !(cpu.eflags & L.EFLAGS_IF)) {
       cpu.eflags = cpu.eflags | L.EFLAGS_IF; // user code always runs with the virtual IF set
-      this.stateDirty = true;
     }
-    if (this.stateDirty || this.shadow.dirty) {
-      this.stateDirty = false;
+    // run() reloads EIP, EFLAGS, CPL and the segment caches from the state block itself; only a
+    // changed or removed shadow entry needs sync() (it flushes the core's TLB).
+    if (this.shadow.dirty) {
       this.shadow.dirty = false;
       this.core().sync();
     }
@@ -142,7 +142,6 @@ export class TrapEngine implements GuestMode {
   }
 
   afterRun(_reason: number): void {
-    this.mem.refresh();
     if (this.shadow.stepping) this.shadow.endStep();
   }
 
@@ -152,28 +151,28 @@ export class TrapEngine implements GuestMode {
   }
 
   injectExternal(vector: number): void {
-    const t0 = performance.now();
+    const t0 = this.recordTimeline ? performance.now() : 0;
     const eip = this.cpu.eip;
     this.observeBoundary(eip);
     this.reflect(vector, NO_ERROR, "external", eip);
     this.count("irq");
-    this.record(t0, eip, `irq vector 0x${vector.toString(16)}`, "irq", "reflected through the guest IDT");
+    if (this.recordTimeline) this.record(t0, eip, `irq vector 0x${vector.toString(16)}`, "irq", "reflected through the guest IDT");
   }
 
   onException(): void {
-    const t0 = performance.now();
+    const t0 = this.recordTimeline ? performance.now() : 0;
     const cpu = this.cpu;
     const vec = cpu.exitVector;
     const err = cpu.exitError;
     const eip = cpu.exitEip;
     this.observeBoundary(eip);
     let reason: string;
-    let action: string;
-    let what = exceptionName(vec);
+    let action: string | (() => string);
+    let what: string | (() => string) = exceptionName(vec);
     if (vec === L.EXC_PF) {
       const lin = cpu.cr2;
       const out = this.shadow.onPageFault(lin, err);
-      what = `#PF 0x${lin.toString(16)} err ${err}`;
+      what = () => `#PF 0x${lin.toString(16)} err ${err}`;
       switch (out.kind) {
         case "filled":
           reason = "#PF shadow";
@@ -187,7 +186,7 @@ export class TrapEngine implements GuestMode {
           break;
         case "pt-write":
           reason = "pte-write";
-          action = `stepping one write to guest page table frame 0x${out.frame.toString(16)}`;
+          action = () => `stepping one write to guest page table frame 0x${out.frame.toString(16)}`;
           this.shadow.beginStep(lin, out.frame);
           break;
         default:
@@ -200,7 +199,7 @@ export class TrapEngine implements GuestMode {
       }
     } else if (vec === L.EXC_GP) {
       const insn = this.decodeAt(eip);
-      what = insn ? mnemonic(insn) : "#GP";
+      what = insn ? () => mnemonic(insn) : "#GP";
       const r = insn ? emulatePrivileged(this, insn, eip, err) : null;
       if (r) {
         reason = r.reason;
@@ -222,7 +221,7 @@ export class TrapEngine implements GuestMode {
       this.reflect(vec, HAS_ERROR.has(vec) ? err : NO_ERROR, "exception", eip);
     }
     this.count(reason);
-    this.record(t0, eip, what, reason, action);
+    if (this.recordTimeline) this.record(t0, eip, what, reason, action);
   }
 
   // ---- helpers for the emulation code ---------------------------------------------------------
@@ -231,41 +230,53 @@ export class TrapEngine implements GuestMode {
     return this.vm.core;
   }
 
-  /** Note that the state block changed: sync() before the next run. */
-  touch(): void {
-    this.stateDirty = true;
-  }
+  /**
+   * The state block changed (registers, EIP, EFLAGS, segment caches, CPL, control registers):
+   * nothing to do, run() reloads all of them; kept as the one place to say so.
+   */
+  touch(): void {}
 
   count(reason: string): void {
     this.counters.exits[reason] = (this.counters.exits[reason] ?? 0) + 1;
   }
 
-  private record(t0: number, eip: number, insn: string, reason: string, action: string): void {
+  private record(t0: number, eip: number, insn: string | (() => string), reason: string, action: string | (() => string)): void {
     const dt = performance.now() - t0;
-    this.handlerSeconds += dt / 1000;
-    if (!this.recordTimeline) return;
     if (this.timeline.length >= TIMELINE_MAX) this.timeline.shift();
-    this.timeline.push({ eip, insn, reason, action, costNs: Math.round(dt * 1e6) });
+    this.timeline.push({
+      eip: this.linearEip(eip),
+      insn: typeof insn === "string" ? insn : insn(),
+      reason,
+      action: typeof action === "string" ? action : action(),
+      costNs: Math.round(dt * 1e6),
+    });
   }
 
   /** Guest-linear address of EIP in the current code segment. */
   linearEip(eip: number): number {
-    return (this.cpu.segment(L.SEG_CS).base + eip) >>> 0;
+    return (this.cpu.u32(CS_BASE) + eip) >>> 0;
+  }
+
+  private get code16(): boolean {
+    return (this.cpu.u32(CS_ATTR) & L.ATTR_DB) === 0;
   }
 
   decodeAt(eip: number): Insn | null {
-    const code16 = (this.cpu.segment(L.SEG_CS).attr & L.ATTR_DB) === 0;
-    return decode(this.mem.codeReader(this.linearEip(eip)), code16);
+    return decode(this.mem.codeReader(this.linearEip(eip)), this.code16);
   }
+
+  /** Kernel-mode EIPs already used as scan starts (cleared when the address space changes). */
+  readonly observed = new Set<number>();
 
   /** A kernel-mode exit at `eip`: scan its code page for sensitive instructions. */
   private observeBoundary(eip: number): void {
     if (this.cpu.cpl !== 1) return;
     const lin = this.linearEip(eip);
+    if (this.observed.has(lin)) return;
+    this.observed.add(lin);
     const t = this.mem.translate(lin, false, false, false);
     if (!t) return;
-    const code16 = (this.cpu.segment(L.SEG_CS).attr & L.ATTR_DB) === 0;
-    this.sensitive.observe(lin, t.gpa >>> 12, this.mem.codeReader(lin), code16);
+    this.sensitive.observe(lin, t.gpa >>> 12, this.mem.codeReader(lin), this.code16);
   }
 
   /** The guest's EFLAGS image: real arithmetic flags with the virtual IF and IOPL. */

@@ -148,9 +148,16 @@ export class GuestMemory {
 
   /** A byte reader over guest-linear memory for the decoder (-1 where the guest has no mapping). */
   codeReader(lin: number): (i: number) => number {
+    let page = -1;
+    let frameBase = -1;
     return (i: number) => {
-      const t = this.translate(lin + i, false, false, false);
-      return t ? this.phys8(t.gpa) : -1;
+      const a = (lin + i) >>> 0;
+      if (a >>> 12 !== page) {
+        page = a >>> 12;
+        const t = this.translate(a, false, false, false);
+        frameBase = t ? (t.gpa & ~0xfff) >>> 0 : -1;
+      }
+      return frameBase < 0 ? -1 : this.phys8(frameBase + (a & 0xfff));
     };
   }
 }
