@@ -237,7 +237,7 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
     invlpg_check();
     pic_init();
     pit_init(TIMER_HZ);
-    kprintf("tick: pic remapped to %x, pit at %d Hz\n", IRQ_BASE, TIMER_HZ);
+    kprintf("tick: pic remapped to 0x%x, pit at %d Hz\n", IRQ_BASE, TIMER_HZ);
 
     /* Wait for the first timer interrupt with interrupts on, then turn them off again. */
     sti();
