@@ -36,6 +36,12 @@ export const GUESTS: readonly Guest[] = [
     modules: [{ path: "guests/images/unix-root.img", args: "root" }],
     description: "Unix-like teaching kernel with a shell on COM1 and VGA; 'poweroff' exits 0",
   },
+  {
+    name: "popf",
+    kernel: "guests/images/popf.elf",
+    modules: [],
+    description: "trusts POPF, PUSHF, MOV from CS, SGDT, SMSW: all pass on bare metal, break in trap mode (guests/popf)",
+  },
 ];
 
 export function guestNames(): string[] {

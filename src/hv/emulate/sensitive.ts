@@ -35,7 +35,7 @@ export function sensitiveProblem(insn: Insn): string | null {
     case 0x0f01:
       if (insn.reg === 0) return "SGDT reveals the hypervisor's shadow GDT (base 0xffc00000), not the guest's GDTR";
       if (insn.reg === 1) return "SIDT reveals the hypervisor's IDTR (limit 0), not the guest's";
-      if (insn.reg === 4) return "SMSW reveals the real CR0 (PG and WP set by the hypervisor), not the guest's";
+      if (insn.reg === 4) return "SMSW reads the real CR0's low word, not the virtual CR0 (they agree only while the hypervisor mirrors PE, MP, EM, TS, ET and NE)";
       return null;
     case 0x0f00:
       if (insn.reg === 0) return "SLDT reveals the real LDTR, not the guest's";
