@@ -11,8 +11,8 @@ import { BenchError, BenchFailure } from "./lib/bench-error.js";
 import { callgrindCount } from "./lib/instructions.js";
 import { HELP, parseOptions } from "./lib/options.js";
 import { fromRoot, ROOT } from "./lib/paths.js";
-import { formatTable, machineInfo, summarise, writeRecord } from "./lib/report.js";
-import { loadScenario, scenarioNames } from "./lib/scenario.js";
+import { formatPartsTable, formatTable, machineInfo, summarise, writeRecord } from "./lib/report.js";
+import { loadScenario, scenarioNames, scenarioPart } from "./lib/scenario.js";
 import { crossCheck } from "./lib/transcripts.js";
 
 const progress = (text) => process.stderr.write(`bench: ${text}\n`);
@@ -58,9 +58,9 @@ function checkRuns(scenario, engines, counted) {
   return check;
 }
 
-/** Runs one scenario on the chosen engines; returns true when every engine that ran agreed. */
-async function benchScenario(name, opts) {
-  const scenario = await loadScenario(name);
+/** Runs one scenario on the chosen engines and reports it. `ok`: every engine that ran agreed. */
+async function benchScenario(scenario, opts) {
+  const name = scenario.name;
   const repeat = opts.repeat ?? scenario.defaultRepeat;
   if (repeat > scenario.maxRepeat) throw new BenchError(`--repeat ${repeat} is more than scenario ${name} allows (${scenario.maxRepeat})`);
   if (!existsSync(fromRoot(scenario.kernel))) throw new BenchError(`${scenario.kernel} is missing (make -C bench/guests)`);
@@ -94,7 +94,7 @@ async function benchScenario(name, opts) {
     for (const r of failed) process.stdout.write(`  ${r.label}: ${r.reason}\n`);
     for (const p of check.problems) process.stdout.write(`  ${p}\n`);
     process.stdout.write("  (nothing recorded)\n");
-    return false;
+    return { ok: false, rows };
   }
   process.stdout.write(`\nchecksum ${check.checksum}: the same transcript from every engine that ran\n`);
   if (opts.record) {
@@ -117,7 +117,16 @@ async function benchScenario(name, opts) {
     };
     for (const path of writeRecord(record, rows)) process.stdout.write(`recorded ${relative(ROOT, path)}\n`);
   }
-  return true;
+  return { ok: true, rows };
+}
+
+/** --per-kernel: each part of the scenario on its own (not recorded), then MIPS by part. */
+async function benchParts(scenario, opts) {
+  if (!scenario.parts) throw new BenchError(`scenario ${scenario.name} has no parts to run one by one`);
+  const results = [];
+  for (const part of scenario.parts) results.push({ part, ...(await benchScenario(scenarioPart(scenario, part), { ...opts, record: false })) });
+  process.stdout.write(`\n${scenario.name}: MIPS by kernel\n\n${formatPartsTable(results)}\n`);
+  return results.every((r) => r.ok);
 }
 
 async function main(argv) {
@@ -127,9 +136,10 @@ async function main(argv) {
     return 0;
   }
   const names = opts.scenarios.length ? opts.scenarios : scenarioNames();
-  for (const n of names) await loadScenario(n); // unknown names fail before anything runs
+  const scenarios = [];
+  for (const n of names) scenarios.push(await loadScenario(n)); // unknown names fail before anything runs
   let ok = true;
-  for (const n of names) ok = (await benchScenario(n, opts)) && ok;
+  for (const s of scenarios) ok = (opts.perKernel ? await benchParts(s, opts) : (await benchScenario(s, opts)).ok) && ok;
   return ok ? 0 : 1;
 }
 

@@ -16,16 +16,15 @@ typedef unsigned int size_t;
 #define BENCH_DEFAULT_REPEAT 10
 #define BENCH_MAX_REPEAT 1000
 
-/* Size of the buffer bench_run needs for its transcript. */
+/* Size of the buffer bench_main needs for its transcript. */
 #define BENCH_REPORT_MAX 1024
 
-/* Runs every kernel `repeat` times and writes the transcript (one "name value" line per kernel,
- * then "checksum XXXXXXXX") into out, NUL-terminated. Returns its length in bytes. */
-u32 bench_run(u32 repeat, char *out);
-
-/* Parses "repeat=N" anywhere in a command line (NULL allowed); returns BENCH_DEFAULT_REPEAT when
- * absent, 0 when N is malformed or out of 1..BENCH_MAX_REPEAT. */
-u32 bench_parse_repeat(const char *cmdline);
+/* Reads the command line (NULL allowed): "repeat=N" (1..BENCH_MAX_REPEAT, default
+ * BENCH_DEFAULT_REPEAT) and "kernels=NAME,NAME" (default: all), anywhere in it. Runs the selected
+ * kernels `repeat` times and writes the transcript into out, NUL-terminated: a header line, one
+ * "name value" line per kernel, then "checksum XXXXXXXX". Returns 1; or, for a bad command line,
+ * writes a one-line message into out instead and returns 0. */
+int bench_main(const char *cmdline, char *out);
 
 /* Freestanding replacements for the libc routines GCC may call on its own. */
 void *memcpy(void *dst, const void *src, size_t n);

@@ -1,7 +1,7 @@
 /* The CPU-bound benchmark workload: eight kernels of ordinary compiler output (integer arithmetic
  * with libgcc 64-bit division, calls, memory copies, a sieve, CRC32, sorting, string work, a
  * bytecode interpreter). Freestanding and deterministic: no libc, no floating point, no I/O; the
- * front ends print the transcript bench_run produces. Each kernel's work per repeat is fixed by
+ * front ends print the transcript bench_main produces. Each kernel's work per repeat is fixed by
  * the sizes below; its result feeds one line of the transcript so a wrong emulation shows which
  * kernel it broke. */
 #include "bench.h"
@@ -527,6 +527,7 @@ static const struct kernel kernels[] = {
 	{"crc32", k_crc},   {"sort", k_sort},   {"string", k_string}, {"bytecode", k_vm},
 };
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
+#define ALL_KERNELS ((1u << NKERNELS) - 1)
 
 static char *put_str(char *o, const char *s) {
 	while (*s)
@@ -540,16 +541,30 @@ static char *put_hex(char *o, u32 v) {
 	return o;
 }
 
-u32 bench_run(u32 repeat, char *out) {
+/* Runs the kernels in `mask` (bit k: kernels[k]) `repeat` times; writes the transcript. */
+static void run_kernels(u32 repeat, u32 mask, char *out) {
 	u32 acc[NKERNELS] = {0}, total = 0;
 	for (u32 r = 0; r < repeat; r++)
 		for (u32 k = 0; k < NKERNELS; k++)
-			acc[k] = mix(acc[k], kernels[k].run(r));
+			if (mask & (1u << k))
+				acc[k] = mix(acc[k], kernels[k].run(r));
 	char num[16], *o = out;
 	o = put_str(o, "bench cpu repeat=");
 	o = put_str(o, utoa(repeat, num, 10));
+	if (mask != ALL_KERNELS) {
+		o = put_str(o, " kernels=");
+		for (u32 k = 0, first = 1; k < NKERNELS; k++)
+			if (mask & (1u << k)) {
+				if (!first)
+					*o++ = ',';
+				o = put_str(o, kernels[k].name);
+				first = 0;
+			}
+	}
 	*o++ = '\n';
 	for (u32 k = 0; k < NKERNELS; k++) {
+		if (!(mask & (1u << k)))
+			continue;
 		o = put_str(o, kernels[k].name);
 		*o++ = ' ';
 		o = put_hex(o, acc[k]);
@@ -560,11 +575,11 @@ u32 bench_run(u32 repeat, char *out) {
 	o = put_hex(o, total);
 	*o++ = '\n';
 	*o = 0;
-	return (u32)(o - out);
 }
 
-u32 bench_parse_repeat(const char *cmdline) {
-	const char *p = cmdline ? str_str(cmdline, "repeat=") : 0;
+/* "repeat=N": BENCH_DEFAULT_REPEAT when absent, 0 when N is malformed or out of range. */
+static u32 parse_repeat(const char *cmdline) {
+	const char *p = str_str(cmdline, "repeat=");
 	if (!p)
 		return BENCH_DEFAULT_REPEAT;
 	p += 7;
@@ -576,7 +591,50 @@ u32 bench_parse_repeat(const char *cmdline) {
 		if (v > BENCH_MAX_REPEAT)
 			return 0;
 	}
-	if (*p && *p != ' ')
+	return *p && *p != ' ' ? 0 : v;
+}
+
+/* "kernels=NAME,NAME": ALL_KERNELS when absent, 0 when a name is unknown or the list empty. */
+static u32 parse_kernels(const char *cmdline) {
+	const char *p = str_str(cmdline, "kernels=");
+	if (!p)
+		return ALL_KERNELS;
+	p += 8;
+	u32 mask = 0;
+	for (;;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',' && p[n] != ' ')
+			n++;
+		u32 k = 0;
+		while (k < NKERNELS && !(str_len(kernels[k].name) == n && memcmp(kernels[k].name, p, n) == 0))
+			k++;
+		if (k == NKERNELS)
+			return 0;
+		mask |= 1u << k;
+		p += n;
+		if (*p != ',')
+			return mask;
+		p++;
+	}
+}
+
+int bench_main(const char *cmdline, char *out) {
+	if (!cmdline)
+		cmdline = "";
+	u32 repeat = parse_repeat(cmdline), mask = parse_kernels(cmdline);
+	if (!repeat) {
+		*put_str(out, "bench: bad repeat= on the command line (want 1..1000)\n") = 0;
 		return 0;
-	return v;
+	}
+	if (!mask) {
+		char *o = put_str(out, "bench: bad kernels= on the command line (want names from:");
+		for (u32 k = 0; k < NKERNELS; k++) {
+			*o++ = ' ';
+			o = put_str(o, kernels[k].name);
+		}
+		*put_str(o, ")\n") = 0;
+		return 0;
+	}
+	run_kernels(repeat, mask, out);
+	return 1;
 }

@@ -16,6 +16,8 @@ bench/results/.
   --repeat N       the scenario's size knob (default: the scenario's own)
   --engines LIST   comma-separated subset of: ${ENGINES.map((e) => e.name).join(", ")}
   --timeout S      wall-clock limit for one run in seconds (default ${DEFAULT_TIMEOUT})
+  --per-kernel     run each kernel of the scenario on its own and tabulate MIPS by kernel
+                   (a diagnostic: prints only, records nothing)
   --recount        measure the callgrind instruction count again
   --no-record      print the table only; write nothing to bench/results/
   --help           show this help
@@ -31,7 +33,7 @@ function parseCount(text, option, min, max) {
 }
 
 export function parseOptions(argv) {
-  const opts = { scenarios: [], runs: DEFAULT_RUNS, repeat: null, engines: ENGINES, timeout: DEFAULT_TIMEOUT, recount: false, record: true, help: false };
+  const opts = { scenarios: [], runs: DEFAULT_RUNS, repeat: null, engines: ENGINES, timeout: DEFAULT_TIMEOUT, recount: false, record: true, perKernel: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => inline ?? argv[++i];
@@ -49,6 +51,7 @@ export function parseOptions(argv) {
         break;
       }
       case "--recount": opts.recount = true; break;
+      case "--per-kernel": opts.perKernel = true; opts.record = false; break;
       case "--no-record": opts.record = false; break;
       case "--help": case "-h": opts.help = true; break;
       default:

@@ -82,14 +82,17 @@ function notRun(r) {
 
 const HEADER = ["engine", "median s", "min–max s", "MIPS", "speed vs tabvisor"];
 
+/** Aligned plain-text columns: the first left-aligned, the others right-aligned. */
+function textTable(header, body) {
+  const width = header.map((_, c) => Math.max(...[header, ...body].map((row) => row[c].length)));
+  const line = (row) => row.map((cell, c) => (c === 0 ? cell.padEnd(width[c]) : cell.padStart(width[c]))).join("  ");
+  return [line(header), width.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
 /** The plain-text table for stdout; engines that did not run are listed under it. */
 export function formatTable(rows) {
   const body = rows.filter((r) => r.status === "ok").map(tableRow);
-  const all = [HEADER, ...body];
-  const width = HEADER.map((_, c) => Math.max(...all.map((row) => row[c].length)));
-  const line = (row) => row.map((cell, c) => (c === 0 ? cell.padEnd(width[c]) : cell.padStart(width[c]))).join("  ");
-  const rule = width.map((w) => "-".repeat(w)).join("  ");
-  return [line(HEADER), rule, ...body.map(line), ...rows.filter((r) => r.status !== "ok").map(notRun)].join("\n");
+  return [textTable(HEADER, body), ...rows.filter((r) => r.status !== "ok").map(notRun)].join("\n");
 }
 
 /** The Markdown table for the record; engines that did not run are listed under it. */
@@ -102,6 +105,17 @@ export function formatMarkdownTable(rows) {
     ...body.map((row) => `| ${row.join(" | ")} |`),
     ...(missing.length ? ["", ...missing] : []),
   ].join("\n");
+}
+
+/**
+ * The --per-kernel summary: one row per part, one MIPS column per engine that ran.
+ * @param {{ part: string, rows: EngineSummary[] }[]} results
+ */
+export function formatPartsTable(results) {
+  const engines = [...new Set(results.flatMap((r) => r.rows.filter((x) => x.mips !== null).map((x) => x.name)))];
+  const header = ["kernel", ...engines.map((e) => `${e} MIPS`)];
+  const body = results.map((r) => [r.part, ...engines.map((e) => fmt.mips(r.rows.find((x) => x.name === e)?.mips ?? null))]);
+  return textTable(header, body);
 }
 
 function commandOutput(cmd, args) {

@@ -15,6 +15,8 @@ import { BenchError } from "./bench-error.js";
  * @property {number} defaultRepeat   size knob used when --repeat is not given
  * @property {number} maxRepeat
  * @property {(repeat: number) => string} cmdline  the guest's command line for a size
+ * @property {string[]} [parts]       separately runnable pieces of the workload (--per-kernel)
+ * @property {(repeat: number, part: string) => string} [partCmdline]  command line for one part
  * @property {number} memMiB          guest RAM for every emulator
  * @property {RegExp} checksumPattern matches the transcript's checksum line
  */
@@ -26,6 +28,16 @@ export function scenarioNames() {
     .filter((f) => f.endsWith(".js"))
     .map((f) => f.slice(0, -3))
     .sort();
+}
+
+/** The scenario narrowed to one of its parts: same guest, that part's command line. */
+export function scenarioPart(scenario, part) {
+  return {
+    ...scenario,
+    name: `${scenario.name}:${part}`,
+    title: `${scenario.title}; kernel ${part} only`,
+    cmdline: (repeat) => scenario.partCmdline(repeat, part),
+  };
 }
 
 /** @returns {Promise<Scenario>} */

@@ -13,6 +13,9 @@ export const scenario = {
   defaultRepeat: 10,
   maxRepeat: 1000,
   cmdline: (repeat) => `repeat=${repeat}`,
+  // --per-kernel runs each part alone ("kernels=NAME" on the command line).
+  parts: ["arith", "calls", "copy", "sieve", "crc32", "sort", "string", "bytecode"],
+  partCmdline: (repeat, part) => `repeat=${repeat} kernels=${part}`,
   memMiB: 64,
   // The transcript's last line; every engine must print the same transcript.
   checksumPattern: /^checksum ([0-9a-f]{8})$/m,

@@ -14,8 +14,18 @@ describe("bench/run.js", () => {
     expect(r.status).toBe(0);
     expect(out).toMatch(/^QEMU TCG\s+\d+\.\d{3}\s+\d+\.\d{3}–\d+\.\d{3}\s+\d+(\.\d)?\s+—$/m);
     expect(out).toMatch(/^native \(same object code\)\s+\d+\.\d{3}/m);
-    expect(out).toContain('command line "repeat=1", 2 run(s) per engine, instructions: 161,132,463 (callgrind)');
+    expect(out).toContain('command line "repeat=1", 2 run(s) per engine, instructions: 161,133,092 (callgrind)');
     expect(out).toContain("checksum 5f761d1d: the same transcript from every engine that ran");
+    expect(out).not.toContain("recorded");
+  });
+
+  it("--per-kernel runs each kernel alone and tabulates MIPS by kernel", () => {
+    const r = bench("cpu", "--per-kernel", "--engines", "native", "--runs", "1", "--repeat", "1");
+    const out = r.stdout.toString();
+    expect(r.status).toBe(0);
+    expect(out).toContain('command line "repeat=1 kernels=sort", 1 run(s) per engine, instructions: 17,597,494 (callgrind)');
+    const table = out.slice(out.indexOf("cpu: MIPS by kernel"));
+    expect(table.match(/^(arith|calls|copy|sieve|crc32|sort|string|bytecode) +[\d.]+$/gm)).toHaveLength(8);
     expect(out).not.toContain("recorded");
   });
 

@@ -48,11 +48,23 @@ describe("cpu-native", () => {
     expect(r.stdout.toString()).toBe(REPEAT_1);
   });
 
+  it("runs only the kernels named by kernels=, in table order, with the same per-kernel values", () => {
+    const r = spawnSync(NATIVE, ["kernels=sort,arith repeat=1"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe("bench cpu repeat=1 kernels=arith,sort\narith ab6e3a84\nsort 25e77218\nchecksum 82e3af28\n");
+  });
+
   it.each(["repeat=0", "repeat=1001", "repeat=x", "repeat=3z"])("rejects %s with one line and exit status 2", (arg) => {
     const r = spawnSync(NATIVE, [arg]);
     expect(r.status).toBe(2);
     expect(r.stdout.toString()).toBe("");
     expect(r.stderr.toString()).toBe("bench: bad repeat= on the command line (want 1..1000)\n");
+  });
+
+  it.each(["kernels=", "kernels=sort,", "kernels=fft", "kernels=sortx"])("rejects %s with one line naming the kernels", (arg) => {
+    const r = spawnSync(NATIVE, [arg]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toBe("bench: bad kernels= on the command line (want names from: arith calls copy sieve crc32 sort string bytecode)\n");
   });
 });
 

@@ -6,13 +6,17 @@ describe("parseOptions", () => {
   it("defaults to every engine, three runs, the scenario's own size, recording on", () => {
     const o = parseOptions([]);
     expect(o.engines.map((e: { name: string }) => e.name)).toEqual(["tabvisor", "v86", "v86-interp", "qemu", "native"]);
-    expect(o).toMatchObject({ scenarios: [], runs: 3, repeat: null, record: true, recount: false });
+    expect(o).toMatchObject({ scenarios: [], runs: 3, repeat: null, record: true, recount: false, perKernel: false });
   });
 
   it("accepts both --name value and --name=value, and keeps report order for --engines", () => {
     const o = parseOptions(["cpu", "--runs=5", "--repeat", "2", "--engines", "native,tabvisor", "--no-record"]);
     expect(o.engines.map((e: { name: string }) => e.name)).toEqual(["tabvisor", "native"]);
     expect(o).toMatchObject({ scenarios: ["cpu"], runs: 5, repeat: 2, record: false });
+  });
+
+  it("--per-kernel never records", () => {
+    expect(parseOptions(["--per-kernel"])).toMatchObject({ perKernel: true, record: false });
   });
 
   it.each([

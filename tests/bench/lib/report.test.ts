@@ -1,6 +1,6 @@
 // bench/lib/report.js: medians, MIPS, the ratio against tabvisor, record names and tables.
 import { describe, expect, it } from "vitest";
-import { formatMarkdownTable, formatTable, median, recordBaseName, summarise } from "../../../bench/lib/report.js";
+import { formatMarkdownTable, formatPartsTable, formatTable, median, recordBaseName, summarise } from "../../../bench/lib/report.js";
 
 const run = (seconds: number, instructions?: number) => ({ seconds, wallSeconds: seconds + 0.1, output: "", ...(instructions ? { instructions } : {}) });
 
@@ -68,5 +68,28 @@ describe("summarise without a callgrind count", () => {
       null,
     );
     expect(rows[1]).toMatchObject({ instructions: 400_000_000, instructionsSource: "tabvisor", mips: 800 });
+  });
+});
+
+describe("formatPartsTable", () => {
+  it("has a MIPS column for every engine that ran in some part and a dash where it did not", () => {
+    const part = (name: string, tabSeconds: number | null) =>
+      summarise(
+        [
+          { name: "tabvisor", label: "tabvisor", timed: "t", status: tabSeconds ? "ok" : "failed", runs: tabSeconds ? [run(tabSeconds, 1e8)] : [] },
+          { name: "native", label: "native", timed: "t", status: "ok", runs: [run(0.05)] },
+        ],
+        1e8,
+      );
+    const text = formatPartsTable([
+      { part: "arith", rows: part("arith", 2) },
+      { part: "sort", rows: part("sort", null) },
+    ]);
+    expect(text.split("\n")).toEqual([
+      "kernel  tabvisor MIPS  native MIPS",
+      "------  -------------  -----------",
+      "arith            50.0         2000",
+      "sort                —         2000",
+    ]);
   });
 });
