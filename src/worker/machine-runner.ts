@@ -43,9 +43,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Resolve after other queued tasks (control messages) have had their turn. */
+const setImmediateFn = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
 const yieldToEventLoop: () => Promise<void> =
-  typeof setImmediate === "function"
-    ? () => new Promise<void>((resolve) => setImmediate(resolve))
+  typeof setImmediateFn === "function"
+    ? () => new Promise<void>((resolve) => setImmediateFn(resolve))
     : (() => {
         const channel = new MessageChannel();
         const queue: (() => void)[] = [];
@@ -80,6 +81,7 @@ export class MachineRunner implements MachineWorkerApi {
   private runningSince = 0;
   private lastVgaMs = -Infinity;
   private slice = SLICE_FIRST;
+  private screenWatched = false;
 
   constructor(
     private readonly loadCore: () => Promise<Core>,
@@ -151,6 +153,14 @@ export class MachineRunner implements MachineWorkerApi {
       this.state = st === "stopped" ? "stopped" : "paused";
     }
     return this.snapshot();
+  }
+
+  async watchScreen(on: boolean): Promise<void> {
+    this.screenWatched = on;
+    if (on) {
+      this.platformNow?.vga.invalidate();
+      if (!this.loopDone) this.renderVga();
+    }
   }
 
   async stats(): Promise<MachineStatsSnapshot> {
@@ -265,11 +275,11 @@ export class MachineRunner implements MachineWorkerApi {
     this.outLen -= n;
   }
 
-  /** Send the VGA screen's changes; if the ring cannot take them whole, redraw in full next time. */
+  /** While the screen is watched: send its changes; if the ring cannot take them whole, redraw in full next time. */
   private renderVga(): void {
     const p = this.platformNow;
     const m = this.machineNow;
-    if (!p || !m) return;
+    if (!p || !m || !this.screenWatched) return;
     this.lastVgaMs = this.now();
     const ansi = p.vga.render(m.cpu.ram());
     if (ansi && !this.rings!.vgaOut.writeAll(encoder.encode(ansi))) p.vga.invalidate();

@@ -97,6 +97,8 @@ export interface MachineWorkerApi {
   reset(): Promise<CreateResult>;
   /** While not running: retire up to `instructions` (≥ 1) instructions. */
   step(instructions: number): Promise<MachineStatsSnapshot>;
+  /** Render the VGA screen into vgaOut (from a full redraw) while `on`; off by default, to spare the work. */
+  watchScreen(on: boolean): Promise<void>;
   stats(): Promise<MachineStatsSnapshot>;
 }
 

@@ -69,6 +69,7 @@ describe("MachineRunner", () => {
     const page = pageSide();
     const r = new MachineRunner(() => loadCoreNode());
     await r.create(guestConfig("hello"), page.channels);
+    await r.watchScreen(true);
     expect((await r.stats()).state).toBe("created");
     await r.start();
     expect(await page.until("Hello from tabvisor's hello guest!")).toContain("Hello");

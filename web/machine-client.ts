@@ -1,0 +1,111 @@
+// The page's handle on one machine: its Web Worker (src/worker/machine-worker.ts), the Comlink
+// proxy of MachineWorkerApi for control calls, and the page ends of the shared rings for
+// terminal bytes. Output is drained as it arrives (Atomics.waitAsync on the ring heads), not by
+// messages; input is written to a ring and the doorbell rung.
+import * as Comlink from "comlink";
+import {
+  COM1_IN_BYTES,
+  COM1_OUT_BYTES,
+  DOORBELL,
+  KBD_IN_BYTES,
+  VGA_OUT_BYTES,
+  type CreateResult,
+  type MachineConfig,
+  type MachineWorkerApi,
+} from "../src/worker/protocol.js";
+import { ByteRing, RING_HEAD, waitForChange } from "../src/worker/ring.js";
+
+const encoder = new TextEncoder();
+
+export class MachineClient {
+  readonly api: Comlink.Remote<MachineWorkerApi>;
+  readonly com1Out = ByteRing.create(COM1_OUT_BYTES);
+  readonly com1In = ByteRing.create(COM1_IN_BYTES);
+  readonly vgaOut = ByteRing.create(VGA_OUT_BYTES);
+  readonly kbdIn = ByteRing.create(KBD_IN_BYTES);
+  private readonly doorbell = new Int32Array(new SharedArrayBuffer(4));
+  private readonly worker: Worker;
+  private closed = false;
+  /** Input the ring had no room for yet (a big paste), sent as the guest reads. */
+  private backlog: { ring: ByteRing; bytes: Uint8Array }[] = [];
+
+  constructor(onWorkerError: (message: string) => void) {
+    this.worker = new Worker(new URL("../src/worker/machine-worker.ts", import.meta.url), { type: "module", name: "tabvisor-machine" });
+    this.worker.addEventListener("error", (e) => onWorkerError(e.message || "the machine worker failed to load"));
+    this.api = Comlink.wrap<MachineWorkerApi>(this.worker);
+  }
+
+  /** Boot `config` in the worker; the kernel and module bytes are transferred, not copied. */
+  create(config: MachineConfig): Promise<CreateResult> {
+    const buffers = [config.kernel.data.buffer, ...config.modules.map((m) => m.data.buffer)].filter(
+      (b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i,
+    );
+    return this.api.create(Comlink.transfer(config, buffers), {
+      com1Out: this.com1Out.sab,
+      com1In: this.com1In.sab,
+      vgaOut: this.vgaOut.sab,
+      kbdIn: this.kbdIn.sab,
+      doorbell: this.doorbell.buffer as SharedArrayBuffer,
+    });
+  }
+
+  /** Bytes for the guest's COM1 receiver (a terminal's keystrokes or a paste). */
+  sendSerial(data: string): void {
+    this.send(this.com1In, encoder.encode(data));
+  }
+
+  /** Keys for the PS/2 keyboard, as terminal input (the VGA view's keystrokes). */
+  sendKeys(data: string): void {
+    this.send(this.kbdIn, encoder.encode(data));
+  }
+
+  private send(ring: ByteRing, bytes: Uint8Array): void {
+    if (this.backlog.length) this.backlog.push({ ring, bytes });
+    else {
+      const n = ring === this.kbdIn ? (ring.writeAll(bytes) ? bytes.length : 0) : ring.write(bytes);
+      if (n < bytes.length) {
+        this.backlog.push({ ring, bytes: bytes.subarray(n) });
+        void this.flushBacklog();
+      }
+    }
+    Atomics.add(this.doorbell, DOORBELL, 1);
+    Atomics.notify(this.doorbell, DOORBELL);
+  }
+
+  private async flushBacklog(): Promise<void> {
+    while (this.backlog.length && !this.closed) {
+      const item = this.backlog[0];
+      const tail = Atomics.load(item.ring.ctrl, 1);
+      const n = item.ring === this.kbdIn ? (item.ring.writeAll(item.bytes) ? item.bytes.length : 0) : item.ring.write(item.bytes);
+      if (n === item.bytes.length) this.backlog.shift();
+      else {
+        item.bytes = item.bytes.subarray(n);
+        Atomics.add(this.doorbell, DOORBELL, 1);
+        Atomics.notify(this.doorbell, DOORBELL);
+        await waitForChange(item.ring.ctrl, 1, tail, 100);
+      }
+    }
+  }
+
+  /** Deliver what arrives on `ring` to `sink` until close(); waits for the sink (terminal flow control). */
+  async drain(ring: ByteRing, sink: (bytes: Uint8Array) => void | Promise<void>): Promise<void> {
+    while (!this.closed) {
+      const head = Atomics.load(ring.ctrl, RING_HEAD);
+      if (ring.used()) await sink(ring.read());
+      await waitForChange(ring.ctrl, RING_HEAD, head, 250);
+    }
+  }
+
+  /** Drop input not yet read and output not yet shown (after a reset). */
+  clearRings(): void {
+    this.backlog = [];
+    this.com1Out.clear();
+    this.vgaOut.clear();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.api[Comlink.releaseProxy]();
+    this.worker.terminate();
+  }
+}
