@@ -5,8 +5,8 @@ import { findGuest, GUESTS, guestNames, guestRunArgs } from "../../src/guests/re
 import { packageRoot } from "./harness.js";
 
 describe("guest registry", () => {
-  it("has unique names hello, tick and unix", () => {
-    expect(guestNames()).toEqual(["hello", "tick", "unix"]);
+  it("has hello, tick and unix first, and unique names", () => {
+    expect(guestNames().slice(0, 3)).toEqual(["hello", "tick", "unix"]);
     expect(new Set(guestNames()).size).toBe(GUESTS.length);
   });
 
