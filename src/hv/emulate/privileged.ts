@@ -138,8 +138,9 @@ export function emulatePrivileged(e: TrapEngine, insn: Insn, eip: number, err: n
   // Software interrupts fault at any CPL: the real IDT is empty.
   if (op === 0xcd || op === 0xcc || op === 0xce || op === 0xf1) {
     const vec = op === 0xcd ? insn.imm & 0xff : op === 0xcc ? 3 : op === 0xce ? 4 : 1;
-    if (err !== ((vec << 3) | 2) && err !== ((vec << 3) | 3)) return null;
-    e.reflect(vec, NO_ERROR, op === 0xf1 ? "external" : "soft", (eip + insn.length) >>> 0);
+    if ((err & ~1) !== ((vec << 3) | 2)) return null;
+    // INT1 (ICEBP) is delivered like a hardware #DB: no gate DPL check (SDM Vol. 2 "INT n").
+    e.reflect(vec, NO_ERROR, op === 0xf1 ? "external" : "soft", (eip + insn.length) >>> 0, 0, eip);
     return { reason: "int", action: () => `INT ${hex(vec)} reflected through the guest IDT` };
   }
   if (cpu.cpl !== 1) return null; // ring 3: the guest's own #GP

@@ -197,6 +197,13 @@ export class TrapEngine implements GuestMode {
             message: `trap mode: the guest maps linear 0x${lin.toString(16)}, inside the hypervisor's window 0xffc00000-0xffffffff`,
           });
       }
+    } else if (vec === L.EXC_GP && (err & 3) === 3 && err !== NO_ERROR && err >>> 3 === L.EXC_DB && this.readByte(eip) !== 0xf1) {
+      // The core delivers the single-step #DB trap through the real IDT (limit 0) instead of
+      // exiting for it: the #GP(IDT|EXT) names the vector. EIP is already past the instruction.
+      reason = "#DB";
+      action = "single-step trap reflected to the guest";
+      this.dr[6] |= 0x4000; // DR6.BS
+      this.reflect(L.EXC_DB, NO_ERROR, "exception", eip);
     } else if (vec === L.EXC_GP) {
       const insn = this.decodeAt(eip);
       what = insn ? () => mnemonic(insn) : "#GP";
@@ -255,6 +262,11 @@ export class TrapEngine implements GuestMode {
   /** Guest-linear address of EIP in the current code segment. */
   linearEip(eip: number): number {
     return (this.cpu.u32(CS_BASE) + eip) >>> 0;
+  }
+
+  /** The first byte of the instruction at `eip` (-1 if unmapped). */
+  readByte(eip: number): number {
+    return this.mem.codeReader(this.linearEip(eip))(0);
   }
 
   private get code16(): boolean {
@@ -371,7 +383,7 @@ export class TrapEngine implements GuestMode {
    * frame the guest expects (its own selectors and EFLAGS image), virtual IF cleared for
    * interrupt gates. A fault while delivering becomes #DF, then a triple fault (§6.15).
    */
-  reflect(vec: number, err: number, kind: "exception" | "soft" | "external", retEip: number, depth = 0): void {
+  reflect(vec: number, err: number, kind: "exception" | "soft" | "external", retEip: number, depth = 0, faultEip = retEip): void {
     const fail = (v: number, e: number): void => {
       if (depth >= 2 || (vec === L.EXC_DF && kind === "exception")) {
         this.vm.stop({
@@ -382,7 +394,7 @@ export class TrapEngine implements GuestMode {
       }
       const contributory = (x: number) => x === 0 || (x >= 10 && x <= 13);
       const df = kind === "exception" && (contributory(vec) || vec === L.EXC_PF) && (contributory(v) || v === L.EXC_PF);
-      this.reflect(df ? L.EXC_DF : v, df ? 0 : e, "exception", retEip, depth + 1);
+      this.reflect(df ? L.EXC_DF : v, df ? 0 : e, "exception", faultEip, depth + 1);
     };
     const ext = kind === "soft" ? 0 : 1;
     const cpu = this.cpu;
