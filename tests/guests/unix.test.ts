@@ -99,6 +99,7 @@ describe("unix golden transcript", () => {
     expect(golden).toMatch(/# ps\n  PID  PPID  PGID S CMD\n    1     0     1 S init\n    2     1     2 S sh\n +\d+ +2 +\d+ S sleep\n/);
     expect(golden).toContain("# cat /tmp/note\nsaved\nmore\n");
     expect(golden).toContain("sigcheck: ok\n");
+    expect(golden).toContain("# badptr\nbadptr: ok\n");
     expect(golden.endsWith("# poweroff\nunix: power off\n")).toBe(true);
   });
 });
