@@ -1,0 +1,215 @@
+// The page as a student meets it, served by Vite's preview server exactly as npm start serves it,
+// in headless Chromium: isolation, the default guest booting in the COM1 terminal, keyboard input,
+// the VGA view, controls, a refused kernel, a kernel of one's own (picker and drop), and two
+// machines at once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { runVerb } from "../../src/cli/run.js";
+import { ROOT, buildSite, launchChromium, panel, servePreview, terminalText, waitForText, watchErrors, type Served } from "./harness.js";
+
+let site: Awaited<ReturnType<typeof buildSite>>;
+let server: Served;
+let browser: Browser;
+
+beforeAll(async () => {
+  site = await buildSite();
+  server = await servePreview(site.dir);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.remove();
+});
+
+/** expect.poll options for page state that settles asynchronously. */
+const POLL = { timeout: 30_000, interval: 20 };
+
+async function open(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = watchErrors(page);
+  await page.goto(server.url);
+  return { page, errors };
+}
+
+/** Type into machine `index`'s visible terminal as a user would (click, then keys). */
+async function typeInto(page: Page, index: number, text: string, view: "com1" | "vga" = "com1"): Promise<void> {
+  await panel(page, index).locator(`.screen.${view}`).click();
+  await page.keyboard.type(text);
+}
+
+const stats = (page: Page, i: number) =>
+  page.evaluate(async (i) => {
+    const p = window.tabvisor.panels[i];
+    await p.refresh();
+    return p.stats!;
+  }, i);
+
+describe("the page under npm start (vite preview with COOP/COEP)", () => {
+  it("is cross-origin isolated by the headers and boots the default guest, unix, to its shell prompt in the COM1 terminal", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    expect(await page.evaluate(() => [self.crossOriginIsolated, window.tabvisor.isolation])).toEqual([true, "headers"]);
+    const text = await terminalText(page, 0);
+    expect(text).toContain("unix: booting");
+    expect(text).toContain("tabvisor unix: a teaching kernel");
+    await expect.poll(() => panel(page, 0).locator("h2").textContent(), POLL).toMatch(/unix/);
+    const firstOutputMs = await page.evaluate(() => window.tabvisor.panels[0].firstOutputMs);
+    console.log(`default guest: first COM1 output ${firstOutputMs?.toFixed(0)} ms after its panel appeared`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("delivers typed keys to the guest's COM1 and shows its answer", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    await typeInto(page, 0, "echo typed-in-the-page\n");
+    const text = await waitForText(page, 0, /\ntyped-in-the-page\n# $/);
+    expect(text).toContain("# echo typed-in-the-page");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows live statistics, pauses (instruction count frozen), steps, resumes and resets to a fresh boot", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    const p = panel(page, 0);
+    const running = await stats(page, 0);
+    expect(running.instructions).toBeGreaterThan(1_000_000);
+    expect(running.exits.io).toBeGreaterThan(0);
+    await expect.poll(() => p.locator("[data-field=instructions]").textContent(), POLL).not.toBe("");
+    await expect.poll(() => p.locator("[data-field=exits]").textContent(), POLL).toContain("io");
+
+    await p.locator("button[data-act=run]").click(); // Pause
+    await expect.poll(() => p.locator(".state").textContent(), POLL).toBe("paused");
+    const a = await stats(page, 0);
+    const b = await stats(page, 0);
+    expect(b.instructions).toBe(a.instructions);
+    await p.locator("button[data-act=step]").click();
+    await expect.poll(async () => (await stats(page, 0)).instructions, POLL).toBe(a.instructions + 1);
+
+    await typeInto(page, 0, "echo while-paused\n"); // waits in the input ring
+    await p.locator("button[data-act=run]").click(); // Start
+    await waitForText(page, 0, /\nwhile-paused\n# $/);
+
+    await p.locator("button[data-act=reset]").click();
+    await waitForText(page, 0, "unix: booting");
+    const fresh = await terminalText(page, 0);
+    expect(fresh).not.toContain("while-paused");
+    await waitForText(page, 0, "\n# ");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the VGA text screen as a second view", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    await panel(page, 0).locator("button[data-view=vga]").click();
+    await panel(page, 0).locator(".screen.vga").waitFor({ state: "visible" });
+    await panel(page, 0).locator(".screen.com1").waitFor({ state: "hidden" });
+    const vga = await waitForText(page, 0, "unix: booting", "vga");
+    expect(vga).toContain("tabvisor unix: a teaching kernel");
+    expect(vga.split("\n").length).toBeLessThanOrEqual(25);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("refuses a malformed kernel file with the same line the CLI prints, shown in the page", async () => {
+    const junk = Buffer.from("this is not a kernel, just text\n".repeat(8));
+    // the CLI's message for the same bytes (tabvisor run's verb, in-process)
+    const tmp = mkdtempSync(join(tmpdir(), "tabvisor-junk-"));
+    const file = join(tmp, "junk.elf");
+    writeFileSync(file, junk);
+    const sink = { write: () => true };
+    const refused = await runVerb.run([relative(process.cwd(), file)], { stdout: sink, stderr: sink, stdin: null }).catch((e: Error) => e);
+    rmSync(tmp, { recursive: true });
+    expect(refused).toBeInstanceOf(Error); // `tabvisor run` prints "tabvisor: " + this message and exits 2
+    const cliReason = (refused as Error).message.replace(/^.*?junk\.elf: /, "");
+    expect(cliReason).toMatch(/Multiboot header/);
+
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    await page.locator("input[name=kernel]").setInputFiles({ name: "junk.elf", mimeType: "application/octet-stream", buffer: junk });
+    await page.locator("#own-kernel button[type=submit]").click();
+    const alert = page.locator("#own-kernel .error");
+    await expect.poll(() => alert.textContent(), POLL).toBe(`tabvisor: junk.elf: ${cliReason}`);
+    expect(await page.locator("section.machine").count()).toBe(1); // no machine was added
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("boots a kernel chosen with the file picker, with a module and its arguments, and one dropped on the page", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    const file = (p: string) => ({ name: p.split("/").pop()!, mimeType: "application/octet-stream", buffer: readFileSync(join(ROOT, p)) });
+    // picker: unix with its root tree module, whose Multiboot string must be "unix-root.img root"
+    await page.locator("input[name=kernel]").setInputFiles(file("guests/images/unix.elf"));
+    await page.locator("input[name=modules]").setInputFiles(file("guests/images/unix-root.img"));
+    await page.locator("input[name=module-args-0]").fill("root");
+    await page.locator("#own-kernel button[type=submit]").click();
+    await waitForText(page, 1, "\n# ");
+    expect(await terminalText(page, 1)).toContain("from module 'root'");
+    await expect.poll(() => panel(page, 1).locator("h2").textContent(), POLL).toMatch(/unix\.elf/);
+
+    // drop: hello.elf on the page
+    const hello = readFileSync(join(ROOT, "guests/images/hello.elf")).toString("base64");
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "hello.elf"));
+      for (const type of ["dragenter", "dragover", "drop"]) document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, hello);
+    await waitForText(page, 2, "Hello from tabvisor's hello guest!");
+    await expect.poll(() => panel(page, 2).locator(".state").textContent(), POLL).toBe("stopped");
+    await expect.poll(() => panel(page, 2).locator(".message").textContent(), POLL).toContain("isa-debug-exit (exit status 1");
+    await page.locator("#drop-overlay").waitFor({ state: "hidden" });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("runs two machines at once, each in its own worker with its own terminal", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    await page.locator("#new-machine select[name=guest]").selectOption("unix");
+    await page.locator("#new-machine button[type=submit]").click();
+    await waitForText(page, 1, "\n# ");
+    await typeInto(page, 0, "echo first-machine\n");
+    await typeInto(page, 1, "echo second-machine\n");
+    const [a, b] = await Promise.all([waitForText(page, 0, /\nfirst-machine\n# $/), waitForText(page, 1, /\nsecond-machine\n# $/)]);
+    expect(a).not.toContain("second-machine");
+    expect(b).not.toContain("first-machine");
+    const [s0, s1] = [await stats(page, 0), await stats(page, 1)];
+    expect(s0.state).not.toBe("stopped");
+    expect(s1.state).not.toBe("stopped");
+    // closing one leaves the other running
+    await panel(page, 1).locator("button[data-act=close]").click();
+    expect(await page.locator("section.machine").count()).toBe(1);
+    await typeInto(page, 0, "echo still-here\n");
+    await waitForText(page, 0, /\nstill-here\n# $/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("stays in control of a guest running flat out: pause takes effect while it computes", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    const cpu = { name: "cpu.elf", mimeType: "application/octet-stream", buffer: readFileSync(join(ROOT, "bench/guests/cpu.elf")) };
+    await page.locator("input[name=kernel]").setInputFiles(cpu);
+    await page.locator("input[name=cmdline]").fill("repeat=100");
+    await page.locator("#own-kernel button[type=submit]").click();
+    await expect.poll(async () => (await stats(page, 1)).instructions, POLL).toBeGreaterThan(20_000_000);
+    // the page's own thread is free: the other machine still answers
+    await typeInto(page, 0, "echo beside-a-busy-guest\n");
+    await waitForText(page, 0, /\nbeside-a-busy-guest\n# $/);
+    await panel(page, 1).locator("button[data-act=run]").click();
+    await expect.poll(() => panel(page, 1).locator(".state").textContent(), POLL).toBe("paused");
+    const a = await stats(page, 1);
+    expect((await stats(page, 1)).instructions).toBe(a.instructions);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
