@@ -13,8 +13,10 @@
 //   hypervisor maps the page writable for exactly one instruction, then compares the page with its
 //   copy and drops the shadow entries derived from the entries that changed.
 // - A guest CR3 load (or CR0.PG/WP, CR4.PSE change) drops every shadow entry; INVLPG drops one.
-// - Linear 0xFFC00000..0xFFFFFFFF (the last directory entry) is the hypervisor's window: the
-//   shadow GDT, mapped read-only and supervisor-only. A guest that maps this range is refused.
+// - One 4 MiB slot of linear space (a page-directory entry the guest leaves empty, the last one
+//   unless the guest uses it) is the hypervisor's window: the shadow GDT and LDT, mapped read-only
+//   and supervisor-only. When the guest maps that slot (a recursive page directory at 0xFFC00000
+//   is common), the window moves to another empty slot.
 import * as L from "../../assembly/layout.js";
 import type { GuestMemory, GuestTranslation } from "./trap/guest-memory.js";
 
@@ -26,11 +28,13 @@ export const HV_SHADOW_PD = 0x0;
 export const HV_WINDOW_PT = 0x1000;
 export const HV_SHADOW_GDT = 0x2000; // 64 KiB: room for a GDT of the largest limit
 export const HV_SHADOW_GDT_BYTES = 0x10000;
-export const HV_POOL = HV_SHADOW_GDT + HV_SHADOW_GDT_BYTES;
+export const HV_SHADOW_LDT = HV_SHADOW_GDT + HV_SHADOW_GDT_BYTES; // 64 KiB, right after the GDT in the window
+export const HV_SHADOW_LDT_BYTES = 0x10000;
+export const HV_POOL = HV_SHADOW_LDT + HV_SHADOW_LDT_BYTES;
 export const HV_POOL_PAGES = (HV_AREA_BYTES - HV_POOL) / PAGE;
-/** The hypervisor's linear window (the last page-directory entry). */
-export const HV_WINDOW_LINEAR = 0xffc00000;
+/** Where the hypervisor's linear window starts out (the last page-directory entry). */
 export const HV_WINDOW_PDE = 1023;
+
 /** Shadow frame for guest-physical pages outside guest RAM: beyond any region, so reads are all ones. */
 export const OUTSIDE_FRAME = 0xfffff000;
 
@@ -48,6 +52,7 @@ export type PageFaultOutcome =
   | { kind: "filled" }
   | { kind: "guest-fault"; code: number }
   | { kind: "pt-write"; frame: number }
+  | { kind: "window-moved" }
   | { kind: "window-conflict" };
 
 interface PendingStep {
@@ -66,6 +71,13 @@ export class ShadowPaging {
   private readonly rmap = new Map<number, number[]>();
   private poolNext = 0;
   private pending: PendingStep | null = null;
+  /** The guest mapped the window's slot: move the window before the guest runs again. */
+  private pendingMove = false;
+  /** Page-directory index of the hypervisor's window. */
+  winPde = HV_WINDOW_PDE;
+  /** Called after the window moved (the real GDTR and LDTR bases must follow). */
+  onWindowMove: () => void = () => {};
+  windowMoves = 0;
   /** Called when the guest's address space changes (CR3 load). */
   onAddressSpace: () => void = () => {};
   /** Set when shadow entries changed and the core's TLB must be flushed (sync()). */
@@ -93,21 +105,46 @@ export class ShadowPaging {
     this.dv.setUint32(off, v >>> 0, true);
   }
 
-  /** Build the hypervisor window: shadow GDT pages, read-only supervisor. */
+  /** Linear address of the window (the shadow GDT; the shadow LDT follows it). */
+  get windowLinear(): number {
+    return (this.winPde << 22) >>> 0;
+  }
+
+  /** Build the hypervisor window: shadow GDT and LDT pages, read-only supervisor. */
   initWindow(): void {
     const pt = this.hvBase + HV_WINDOW_PT;
     for (let i = 0; i < 1024; i++) this.wr(pt + 4 * i, 0);
-    for (let i = 0; i < HV_SHADOW_GDT_BYTES / PAGE; i++) {
+    for (let i = 0; i < (HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) / PAGE; i++) {
       this.wr(pt + 4 * i, (this.hvBase + HV_SHADOW_GDT + i * PAGE) | L.PTE_P | L.PTE_A);
     }
     this.flushAll();
   }
 
+  /** The guest's page directory maps slot `pdi`. */
+  private guestMapsSlot(pdi: number): boolean {
+    if (!(this.ctl.cr0 & L.CR0_PG)) return false;
+    return (this.mem.phys32(((this.ctl.cr3 & ~0xfff) >>> 0) + 4 * pdi) & L.PTE_P) !== 0;
+  }
+
+  /** Move the window to an empty slot of the guest's directory (highest first); false if none. */
+  private moveWindow(): boolean {
+    for (let pdi = 1023; pdi > 0; pdi--) {
+      if (pdi === this.winPde || this.guestMapsSlot(pdi)) continue;
+      this.winPde = pdi;
+      this.windowMoves++;
+      this.flushAll();
+      this.onWindowMove();
+      return true;
+    }
+    return false;
+  }
+
   /** Drop every shadow entry (keeps the window); re-track the guest page directory. */
   flushAll(): void {
+    if (this.guestMapsSlot(this.winPde) && this.moveWindow()) return;
     const pd = this.hvBase + HV_SHADOW_PD;
     new Uint8Array(this.mem.region.buffer, this.mem.region.byteOffset + pd, PAGE).fill(0);
-    this.wr(pd + 4 * HV_WINDOW_PDE, (this.hvBase + HV_WINDOW_PT) | L.PTE_P | L.PTE_W | L.PTE_A);
+    this.wr(pd + 4 * this.winPde, (this.hvBase + HV_WINDOW_PT) | L.PTE_P | L.PTE_W | L.PTE_A);
     this.derived.clear();
     this.rmap.clear();
     this.poolNext = 0;
@@ -127,7 +164,7 @@ export class ShadowPaging {
   invlpg(lin: number): void {
     this.counters.invlpg++;
     const spde = this.rd(this.hvBase + HV_SHADOW_PD + 4 * (lin >>> 22));
-    if ((lin >>> 22) === HV_WINDOW_PDE || !(spde & L.PTE_P)) return;
+    if (lin >>> 22 === this.winPde || !(spde & L.PTE_P)) return;
     this.wr((spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff), 0);
     this.dirty = true;
   }
@@ -161,8 +198,8 @@ export class ShadowPaging {
     lin >>>= 0;
     const write = (code & L.PF_W) !== 0;
     const user = (code & L.PF_U) !== 0;
-    if (lin >>> 22 === HV_WINDOW_PDE) {
-      if (this.mem.translate(lin, false, false, false)) return { kind: "window-conflict" };
+    if (lin >>> 22 === this.winPde) {
+      if (this.guestMapsSlot(this.winPde)) return this.moveWindow() ? { kind: "window-moved" } : { kind: "window-conflict" };
       this.counters.guestFaults++;
       return { kind: "guest-fault", code: (write ? L.PF_W : 0) | (user ? L.PF_U : 0) };
     }
@@ -255,17 +292,32 @@ export class ShadowPaging {
       if (this.mem.phys32(p.frame * PAGE + 4 * k) !== p.before[k]) this.entryChanged(p.frame, k);
     }
     this.dirty = true;
+    this.settle();
+  }
+
+  /** Apply a window move that a page-directory write made necessary. */
+  settle(): void {
+    if (this.pendingMove) {
+      this.pendingMove = false;
+      if (this.guestMapsSlot(this.winPde)) this.moveWindow();
+    }
   }
 
   /** The hypervisor itself wrote guest-physical memory (interrupt frames, INS): keep shadows coherent. */
   noteWrite(gpa: number): void {
     const frame = gpa >>> 12;
-    if (this.isTracked(frame)) this.entryChanged(frame, (gpa & 0xfff) >>> 2);
+    if (this.isTracked(frame)) {
+      this.entryChanged(frame, (gpa & 0xfff) >>> 2);
+      this.settle();
+    }
   }
 
   private entryChanged(frame: number, k: number): void {
     for (const table of this.derived.get(frame) ?? []) {
-      if (table === this.hvBase + HV_SHADOW_PD && k === HV_WINDOW_PDE) continue;
+      if (table === this.hvBase + HV_SHADOW_PD && k === this.winPde) {
+        if (this.guestMapsSlot(k)) this.pendingMove = true;
+        continue;
+      }
       this.wr(table + 4 * k, 0);
     }
     this.dirty = true;

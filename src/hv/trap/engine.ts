@@ -11,7 +11,7 @@ import type { CpuState, SegmentCache } from "../../core/state.js";
 import type { GuestMode } from "../guest-mode.js";
 import type { Machine } from "../vm.js";
 import { GuestMemory } from "./guest-memory.js";
-import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, HV_WINDOW_LINEAR, ShadowPaging } from "../shadow-paging.js";
+import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, ShadowPaging } from "../shadow-paging.js";
 import { SensitiveScanner } from "../emulate/sensitive.js";
 import { decode, mnemonic, type Insn } from "../emulate/decode.js";
 import { emulatePrivileged } from "../emulate/privileged.js";
@@ -96,6 +96,7 @@ export class TrapEngine implements GuestMode {
     this.mem = new GuestMemory(vm.cpu, vm.guestRamBytes, this.ctl);
     this.shadow = new ShadowPaging(this.mem, this.ctl);
     this.shadow.onAddressSpace = () => this.observed.clear();
+    this.shadow.onWindowMove = () => this.applyWindow();
     this.mem.onWrite = (gpa) => this.shadow.noteWrite(gpa);
   }
 
@@ -183,6 +184,10 @@ export class TrapEngine implements GuestMode {
           action = "reflected #PF to the guest";
           this.cr2 = lin;
           this.reflect(L.EXC_PF, out.code, "exception", eip);
+          break;
+        case "window-moved":
+          reason = "#PF window";
+          action = () => `the guest maps the hypervisor's window: moved it to 0x${this.shadow.windowLinear.toString(16)}`;
           break;
         case "pt-write":
           reason = "pte-write";
@@ -319,8 +324,13 @@ export class TrapEngine implements GuestMode {
     cpu.setU32(L.STATE_CR0, L.CR0_PE | L.CR0_ET | L.CR0_PG | L.CR0_WP | (this.ctl.cr0 & CR0_GUEST_BITS));
     cpu.setU32(L.STATE_CR3, this.shadow.realCr3);
     cpu.setU32(L.STATE_CR4, this.ctl.cr4 & L.CR4_TSD);
-    cpu.gdtr = { base: HV_WINDOW_LINEAR, limit: this.gdtr.limit };
+    cpu.gdtr = { base: this.shadow.windowLinear, limit: this.gdtr.limit };
     this.touch();
+  }
+
+  /** The window moved: the real GDTR (and LDTR) bases follow it. */
+  applyWindow(): void {
+    this.cpu.gdtr = { base: this.shadow.windowLinear, limit: this.gdtr.limit };
   }
 
   /** Read a guest descriptor from the guest's GDT (LDT selectors are not supported: null). */
@@ -372,7 +382,7 @@ export class TrapEngine implements GuestMode {
         changed = true;
       }
     }
-    this.cpu.gdtr = { base: HV_WINDOW_LINEAR, limit: this.gdtr.limit };
+    this.cpu.gdtr = { base: this.shadow.windowLinear, limit: this.gdtr.limit };
     this.touch();
     return changed;
   }
@@ -385,6 +395,7 @@ export class TrapEngine implements GuestMode {
    */
   reflect(vec: number, err: number, kind: "exception" | "soft" | "external", retEip: number, depth = 0, faultEip = retEip): void {
     const fail = (v: number, e: number): void => {
+      if (v === L.EXC_PF) this.cr2 = this.mem.faultAddr; // CR2 names the access that faulted while delivering
       if (depth >= 2 || (vec === L.EXC_DF && kind === "exception")) {
         this.vm.stop({
           reason: "triple-fault",
@@ -401,8 +412,9 @@ export class TrapEngine implements GuestMode {
     this.counters.reflected++;
     if (vec * 8 + 7 > this.idtr.limit) return fail(L.EXC_GP, vec * 8 + 2 + ext);
     const glo = this.mem.read(this.idtr.base + vec * 8, 4);
+    if (glo === null) return fail(L.EXC_PF, this.mem.faultCode);
     const ghi = this.mem.read(this.idtr.base + vec * 8 + 4, 4);
-    if (glo === null || ghi === null) return fail(L.EXC_PF, this.mem.faultCode);
+    if (ghi === null) return fail(L.EXC_PF, this.mem.faultCode);
     const type = (ghi >>> 8) & 0x1f;
     if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) {
       if (type === 0x05) {

@@ -35,8 +35,9 @@ export class GuestMemory {
   private dv!: DataView;
   /** Called after the hypervisor writes guest-physical memory (shadow coherence). */
   onWrite: (gpa: number, length: number) => void = () => {};
-  /** Error code of the last failed translate() (PF_* bits). */
+  /** Error code and linear address of the last failed translate() (PF_* bits). */
   faultCode = 0;
+  faultAddr = 0;
 
   constructor(
     private readonly cpu: CpuState,
@@ -89,6 +90,7 @@ export class GuestMemory {
     lin >>>= 0;
     const { cr0, cr3, cr4 } = this.ctl;
     if (!(cr0 & L.CR0_PG)) return { gpa: lin, userOk: true, writable: true, dirty: true, ptFrame: -1 };
+    this.faultAddr = lin;
     const errUW = (write ? L.PF_W : 0) | (user ? L.PF_U : 0);
     const pdeAddr = ((cr3 & ~0xfff) >>> 0) + (lin >>> 22) * 4;
     const pde = this.phys32(pdeAddr);
