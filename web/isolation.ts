@@ -6,6 +6,8 @@
 export type Isolation = { ok: true; via: "headers" | "service-worker" } | { ok: false; reason: string };
 
 const RELOAD_MARK = "tabvisor-coi-reload";
+/** How long the fallback service worker may take to activate before the page gives up and says so. */
+const SW_START_TIMEOUT_MS = 6000;
 
 /** Resolves `ok` when isolated; may reload the page (and never resolve) to get isolated. */
 export async function ensureIsolation(): Promise<Isolation> {
@@ -34,7 +36,17 @@ export async function ensureIsolation(): Promise<Isolation> {
   }
   try {
     await navigator.serviceWorker.register(new URL("./coi-sw.js", location.href), { scope: "./" });
-    await navigator.serviceWorker.ready; // active: the reload below goes through it
+    // active: the reload below goes through it. A browser that blocks service workers never gets here.
+    const started = await Promise.race([
+      navigator.serviceWorker.ready.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), SW_START_TIMEOUT_MS)),
+    ]);
+    if (!started) {
+      return {
+        ok: false,
+        reason: `This server does not send the COOP/COEP headers, and the service worker that adds them did not start within ${SW_START_TIMEOUT_MS / 1000} s (blocked by the browser?).`,
+      };
+    }
   } catch (e) {
     return { ok: false, reason: `The service worker that adds COOP/COEP could not be registered: ${(e as Error).message}` };
   }
