@@ -1,8 +1,9 @@
 // `tabvisor run`: boot a Multiboot kernel on the bare machine with COM1 on stdin/stdout.
-import { readFileSync } from "node:fs";
 import { loadCoreNode } from "../core/load-node.js";
 import { Machine } from "../hv/vm.js";
-import { MultibootError, type MultibootModule } from "../hv/multiboot.js";
+import { MultibootError } from "../hv/multiboot.js";
+import { guestNames } from "../guests/registry.js";
+import { bootImage } from "./kernel-args.js";
 import { Platform } from "../devices/platform.js";
 import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
 import { HostInput, type CliIo } from "./io.js";
@@ -16,6 +17,7 @@ export const MAX_MEM_MIB = 2048;
 const SLICE = 4_000_000;
 
 const OPTIONS: OptionSpec[] = [
+  { name: "guest", value: "NAME", help: `boot a built-in guest with its modules instead of KERNEL (${guestNames().join(", ")})` },
   { name: "module", value: "FILE[=ARGS]", repeatable: true, help: "load FILE as a Multiboot module; its string is 'FILE ARGS' (repeatable)" },
   { name: "cmdline", value: "S", help: "kernel command line; the kernel sees 'KERNEL S' as QEMU -append gives it" },
   { name: "mem", value: "MiB", help: `guest RAM in MiB (${MIN_MEM_MIB}..${MAX_MEM_MIB}, default ${DEFAULT_MEM_MIB})` },
@@ -25,7 +27,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "help", help: "show this help" },
 ];
 
-const HELP = `usage: tabvisor run KERNEL [options]
+const HELP = `usage: tabvisor run (KERNEL | --guest NAME) [options]
 
 Boot KERNEL (a Multiboot v1 image: ELF32 i386, or flat with the a.out kludge) on the bare
 machine, as qemu-system-i386 -kernel does. COM1 is connected to stdin/stdout as raw bytes; the
@@ -38,17 +40,6 @@ Exit status: a guest write of v to isa-debug-exit (port 0xF4) exits with (v << 1
 4 --max-instructions reached, 5 CPU halted for good, 70 internal error, 130 Ctrl-A x.
 See docs/cli.md.
 `;
-
-function readInput(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.code === "EACCES" ? "permission denied" : e.message;
-    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
-  }
-}
 
 /** Resolve on host input, or after `ms` of wall time (a realtime timer), whichever comes first. */
 function waitForWake(input: HostInput, ms: number): Promise<void> {
@@ -68,23 +59,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  if (args.positionals.length === 0) throw new UsageError("run needs a KERNEL file (see tabvisor run --help)");
-  if (args.positionals.length > 1) throw new UsageError(`run takes one KERNEL, got '${args.positionals.join("' '")}' (see tabvisor run --help)`);
-  const kernelPath = args.positionals[0];
   const memMiB = args.values.has("mem") ? parseInteger(args.values.get("mem")![0], "mem", MIN_MEM_MIB, MAX_MEM_MIB) : DEFAULT_MEM_MIB;
   const maxInstructions = args.values.has("max-instructions")
     ? parseInteger(args.values.get("max-instructions")![0], "max-instructions", 1, Number.MAX_SAFE_INTEGER)
     : undefined;
   const cmdline = args.values.get("cmdline")?.[0] ?? "";
 
-  const kernel = readInput(kernelPath, "kernel");
-  const modules: MultibootModule[] = (args.values.get("module") ?? []).map((spec) => {
-    const eq = spec.indexOf("=");
-    const file = eq >= 0 ? spec.slice(0, eq) : spec;
-    if (!file) throw new UsageError(`--module needs a file name, got '${spec}'`);
-    const modArgs = eq >= 0 ? spec.slice(eq + 1) : "";
-    return { data: readInput(file, "module"), cmdline: `${file} ${modArgs}`.trim() };
-  });
+  const { kernel, kernelName: kernelPath, modules } = bootImage(args, "run");
 
   const core = await loadCoreNode();
   const out: number[] = [];

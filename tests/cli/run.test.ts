@@ -75,7 +75,7 @@ describe("help and usage errors", () => {
   });
 
   it("rejects bad run arguments with one line each", async () => {
-    expectUsageError(await cli(["run"]), /needs a KERNEL/);
+    expectUsageError(await cli(["run"]), /needs a KERNEL file or --guest NAME/);
     expectUsageError(await cli(["run", k("hello.elf"), k("loop.elf")]), /one KERNEL/);
     expectUsageError(await cli(["run", k("hello.elf"), "--bogus"]), /unknown option '--bogus'/);
     expectUsageError(await cli(["run", k("hello.elf"), "--mem"]), /--mem needs a value/);
@@ -117,6 +117,26 @@ describe("unloadable kernels", () => {
     const trunc = (await import("node:fs")).readFileSync(hello).subarray(0, 0x1010);
     expectUsageError(await cli(["run", write("trunc.elf", trunc)]), /truncated/);
     expectUsageError(await cli(["run", hello, "--mem", "2", "--module", write("huge.bin", new Uint8Array(2 << 20))]), /does not fit in RAM/);
+  });
+});
+
+describe("--guest NAME boots a built-in image", () => {
+  it("hello by name prints its greeting and exits 1 (value 0)", async () => {
+    const r = await cli(["run", "--guest", "hello"]);
+    expect(r.stdout).toContain("Hello from tabvisor's hello guest!");
+    expect(r.status).toBe(1);
+  });
+  it("unix by name gets its root module: a shell dialogue ends with poweroff", async () => {
+    const r = await cli(["run", "--guest", "unix"], Readable.from([Buffer.from("echo via-registry\npoweroff\n")]) as unknown as InStream);
+    expect(r.stdout).toContain("via-registry");
+    expect(r.stdout).toContain("unix: power off");
+    expect(r.status).toBe(1);
+  });
+  it("an unknown name is a usage error listing the known guests", async () => {
+    expectUsageError(await cli(["run", "--guest", "nope"]), /unknown guest 'nope' \(known: hello, tick, unix/);
+  });
+  it("KERNEL and --guest together are a usage error", async () => {
+    expectUsageError(await cli(["run", "--guest", "hello", k("hello.elf")]), /not both/);
   });
 });
 
