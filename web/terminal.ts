@@ -23,11 +23,40 @@ export interface PageTerminal {
 export interface PageTerminalOptions {
   /** Fixed grid (VGA text: 80×25); without it the terminal fits its container. */
   fixed?: { cols: number; rows: number };
+  /** Colours (default: a dark theme with xterm's ANSI palette). */
+  theme?: ITerminalOptions["theme"];
   /** Input typed or pasted into the terminal. */
   onInput(data: string): void;
 }
 
 const THEME = { background: "#101418", foreground: "#d8dee4", cursor: "#d8dee4", selectionBackground: "#3a5068" };
+
+/**
+ * The 16 CGA/VGA text colours (IBM VGA Technical Reference, default palette) under the ANSI
+ * names src/devices/vga-text.ts maps them to (brown is ANSI yellow).
+ */
+export const VGA_THEME = {
+  background: "#000000",
+  foreground: "#aaaaaa",
+  cursor: "#aaaaaa",
+  selectionBackground: "#3a5068",
+  black: "#000000",
+  blue: "#0000aa",
+  green: "#00aa00",
+  cyan: "#00aaaa",
+  red: "#aa0000",
+  magenta: "#aa00aa",
+  yellow: "#aa5500",
+  white: "#aaaaaa",
+  brightBlack: "#555555",
+  brightBlue: "#5555ff",
+  brightGreen: "#55ff55",
+  brightCyan: "#55ffff",
+  brightRed: "#ff5555",
+  brightMagenta: "#ff55ff",
+  brightYellow: "#ffff55",
+  brightWhite: "#ffffff",
+};
 
 let webglVerdict: boolean | null = null;
 
@@ -75,7 +104,7 @@ export function createTerminal(container: HTMLElement, opts: PageTerminalOptions
   const base: ITerminalOptions = {
     fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
     fontSize: 14,
-    theme: THEME,
+    theme: opts.theme ?? THEME,
     scrollback: opts.fixed ? 0 : 5000,
     convertEol: false,
     allowProposedApi: false,

@@ -3,7 +3,7 @@
 // views — the COM1 terminal (fits the panel) and the VGA text console (80×25, keyboard input goes
 // to the PS/2 keyboard). The machine itself runs in a worker behind a MachineClient.
 import { MachineClient } from "../machine-client.js";
-import { createTerminal, type PageTerminal } from "../terminal.js";
+import { VGA_THEME, createTerminal, type PageTerminal } from "../terminal.js";
 import type { MachineConfig, MachineStatsSnapshot } from "../../src/worker/protocol.js";
 import { VGA_COLS, VGA_ROWS } from "../../src/devices/vga-text.js";
 
@@ -177,7 +177,11 @@ export class MachinePanel {
       this.viewButtons[v].setAttribute("aria-pressed", String(v === view));
     }
     if (view === "vga" && !this.vgaTerm) {
-      this.vgaTerm = createTerminal(this.screens.vga, { fixed: { cols: VGA_COLS, rows: VGA_ROWS }, onInput: (d) => this.client.sendKeys(d) });
+      this.vgaTerm = createTerminal(this.screens.vga, {
+        fixed: { cols: VGA_COLS, rows: VGA_ROWS },
+        theme: VGA_THEME,
+        onInput: (d) => this.client.sendKeys(d),
+      });
     }
     const t = view === "com1" ? this.com1 : this.vgaTerm!;
     t.fit();
