@@ -17,6 +17,7 @@ interface PagePanel {
   firstOutputMs: number | null;
   stats: { state: string; instructions: number; exits: Record<string, number> } | null;
   refresh(): Promise<void>;
+  com1: { term: import("@xterm/xterm").Terminal };
 }
 declare global {
   interface Window {

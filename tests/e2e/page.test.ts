@@ -74,6 +74,47 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     await page.close();
   });
 
+  it("copies and pastes the way terminal users expect: Ctrl+V / Ctrl+Shift+V paste, Ctrl+Shift+C and Ctrl+C on a selection copy", async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    await waitForText(page, 0, "\n# ");
+    await panel(page, 0).locator(".screen.com1").click();
+    await page.evaluate(() => navigator.clipboard.writeText("echo pasted-once\n"));
+    await page.keyboard.press("Control+V");
+    await waitForText(page, 0, /\npasted-once\n# $/);
+    await page.evaluate(() => navigator.clipboard.writeText("echo pasted-twice\n"));
+    await page.keyboard.press("Control+Shift+V");
+    await waitForText(page, 0, /\npasted-twice\n# $/);
+
+    // select the output line "pasted-twice" as a mouse selection would, then copy it
+    const selectLine = (text: string) =>
+      page.evaluate((text) => {
+        const term = window.tabvisor.panels[0].com1.term;
+        const buf = term.buffer.active;
+        for (let row = buf.length - 1; row >= 0; row--) {
+          if (buf.getLine(row)?.translateToString(true) === text) return term.select(0, row, text.length), true;
+        }
+        return false;
+      }, text);
+    const before = await terminalText(page, 0);
+    expect(await selectLine("pasted-twice")).toBe(true);
+    await page.evaluate(() => navigator.clipboard.writeText(""));
+    await page.keyboard.press("Control+C"); // with a selection: copy, no ^C to the guest
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), POLL).toBe("pasted-twice");
+    expect(await selectLine("pasted-once")).toBe(true);
+    await page.keyboard.press("Control+Shift+C");
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), POLL).toBe("pasted-once");
+    await typeInto(page, 0, "echo after-copy\n"); // the guest saw no ^C: the line is intact
+    const after = await waitForText(page, 0, /\nafter-copy\n# $/);
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.slice(before.length)).toBe("echo after-copy\nafter-copy\n# ");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("shows live statistics, pauses (instruction count frozen), steps, resumes and resets to a fresh boot", async () => {
     const { page, errors } = await open();
     await waitForText(page, 0, "\n# ");
