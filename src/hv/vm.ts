@@ -1,5 +1,5 @@
 // The bare-metal machine: one vCPU running undeprivileged on the wasm core, guest RAM, the I/O bus
-// with COM1/COM2, isa-debug-exit and the 0xE9 console, and optionally a PC platform (PIC, PIT, …)
+// with COM1/COM2, isa-debug-exit, the 0xE9 console and pvchan (0x510), and optionally a PC platform (PIC, PIT, …)
 // that supplies timer events and external interrupts. The loop is kvmtool's: run the core, switch
 // on the exit reason, call that reason's handler (src/hv/exits/), repeat.
 //
@@ -12,6 +12,7 @@ import { IoBus } from "../devices/io-bus.js";
 import { COM1_BASE, COM1_IRQ, COM2_BASE, COM2_IRQ, Uart16550 } from "../devices/uart16550.js";
 import { DebugExit } from "../devices/debug-exit.js";
 import { DebugConsole } from "../devices/debug-console.js";
+import { PV_IRQ, PvChan } from "../devices/pvchan.js";
 import { loadMultiboot, type MultibootEntry, type MultibootOptions } from "./multiboot.js";
 import type { PlatformHooks } from "./platform-hooks.js";
 import type { GuestMode } from "./guest-mode.js";
@@ -93,6 +94,8 @@ export class Machine {
   readonly com2: Uart16550;
   readonly debugExit: DebugExit;
   readonly debugConsole: DebugConsole;
+  /** The paravirtual stream device (containers: docs/containers.md); IRQ 5 through the platform. */
+  readonly pvchan: PvChan;
   readonly platform: PlatformHooks | null;
   readonly maxInstructions: bigint | null;
   /** RAM the guest is told about (bytes from guest-physical 0). */
@@ -138,6 +141,8 @@ export class Machine {
     this.debugExit.attach(this.bus);
     this.debugConsole = new DebugConsole((b) => out("debugcon", b));
     this.debugConsole.attach(this.bus);
+    this.pvchan = new PvChan({ irq: (level) => p?.setIrq(PV_IRQ, level) });
+    this.pvchan.attach(this.bus);
     this.maxInstructions = opts.maxInstructions === undefined ? null : BigInt(opts.maxInstructions);
     if (opts.guestMode) this.guestMode = opts.guestMode(this);
   }

@@ -143,7 +143,10 @@ export function emulatePrivileged(e: TrapEngine, insn: Insn, eip: number, err: n
     e.reflect(vec, NO_ERROR, op === 0xf1 ? "external" : "soft", (eip + insn.length) >>> 0, 0, eip);
     return { reason: "int", action: () => `INT ${hex(vec)} reflected through the guest IDT` };
   }
-  if (cpu.cpl !== 1) return null; // ring 3: the guest's own #GP
+  const far = farTransfer(e, insn, eip, err);
+  if (far) return far;
+  if (cpu.cpl === 3) return userSensitive(e, insn, eip);
+  if (cpu.cpl !== 1) return null;
   switch (op) {
     case 0xfa:
       e.setVif(false);
@@ -373,8 +376,8 @@ function msr(e: TrapEngine, insn: Insn, eip: number): Emulated {
 }
 
 function group7(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
-  if (insn.mod === 3) return null;
-  const lin = linearOperand(e, insn, eip);
+  if (insn.mod === 3 && insn.reg !== 6) return null; // only LMSW takes a register
+  const lin = insn.mod === 3 ? 0 : linearOperand(e, insn, eip);
   switch (insn.reg) {
     case 2:
     case 3: {
@@ -386,6 +389,14 @@ function group7(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
       }
       if (insn.o16) base &= 0x00ffffff;
       next(e, eip, insn);
+      // The guest hands back what SGDT/SIDT revealed (the real registers, a sensitive leak): keep
+      // its own table rather than load the hypervisor's.
+      if (insn.reg === 2 && base === e.shadow.windowLinear && limit === e.gdtr.limit) {
+        return { reason: "lgdt", action: "LGDT of the value SGDT revealed: the guest's own GDTR kept" };
+      }
+      if (insn.reg === 3 && base === e.realIdtBase && limit === 0) {
+        return { reason: "lidt", action: "LIDT of the value SIDT revealed: the guest's own IDTR kept" };
+      }
       if (insn.reg === 2) {
         e.gdtr = { base, limit };
         e.syncShadowGdt();
@@ -416,13 +427,20 @@ function group6(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   const sel = readRm16(e, insn, eip);
   if (sel === null) return { reason: "ltr", action: "reflected #PF" };
   if (insn.reg === 2) {
-    if ((sel & ~3) !== 0) {
-      e.vm.stop({ reason: "internal-error", message: `trap mode: LLDT ${hex(sel)} at EIP ${hex(eip)}: guest LDTs are not supported` });
-      return { reason: "lldt", action: "stopped: LDT not supported" };
+    if ((sel & ~3) === 0) {
+      e.loadLdt(sel, null);
+      next(e, eip, insn);
+      return { reason: "lldt", action: "virtual LDTR = null" };
     }
-    e.ldtr = sel;
+    const d = sel & 4 ? null : e.guestDescriptor(sel);
+    if (!d || (d.attr & 0x1f) !== 0x02) return gp(e, eip, sel & ~3);
+    if (!(d.attr & L.ATTR_P)) {
+      e.reflect(L.EXC_NP, sel & ~3, "exception", eip);
+      return { reason: "lldt", action: "reflected #NP" };
+    }
+    e.loadLdt(sel, d);
     next(e, eip, insn);
-    return { reason: "lldt", action: "virtual LDTR = null" };
+    return { reason: "lldt", action: () => `virtual LDTR = ${hex(sel)} (LDT at ${hex(d.base)}); shadow LDT built` };
   }
   const d = (sel & ~3) === 0 ? null : e.guestDescriptor(sel);
   if (!d) return gp(e, eip, sel & ~3);
@@ -434,6 +452,9 @@ function group6(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   }
   e.mem.write(e.gdtr.base + (sel & ~7) + 4, 4, d.hi | 0x200); // busy (SDM Vol. 2 "LTR")
   e.tr = { selector: sel, base: d.base, limit: d.limit };
+  // The real TR shows the guest's selector to STR, with limit 0 so the core never uses it: port
+  // I/O at CPL > IOPL still faults (no I/O bitmap) and no stack switch goes through it.
+  e.cpu.setSegment(L.SEG_TR, { selector: sel, base: 0, limit: 0, attr: 0x8b });
   next(e, eip, insn);
   return { reason: "ltr", action: () => `virtual TR = ${hex(sel)} (TSS at ${hex(d.base)})` };
 }
@@ -507,3 +528,230 @@ function loadSs(e: TrapEngine, insn: Insn, eip: number, sel: number | null, pop:
 }
 
 export { parseDescriptor, realRing };
+
+/** True if ring 3 may use `size` ports from `port`: virtual IOPL 3, or the guest TSS's I/O bitmap. */
+function userPortAllowed(e: TrapEngine, port: number, size: number): boolean {
+  if (e.viopl === 3) return true;
+  if ((e.tr.selector & ~3) === 0 || e.tr.limit < 103) return false;
+  const mapOff = e.mem.read(e.tr.base + 102, 2);
+  if (mapOff === null) return false;
+  for (let p = port; p < port + size; p++) {
+    const at = mapOff + (p >> 3);
+    if (at > e.tr.limit) return false;
+    const bits = e.mem.read(e.tr.base + at, 1);
+    if (bits === null || bits & (1 << (p & 7))) return false;
+  }
+  return true;
+}
+
+/**
+ * Ring 3 faulted on an instruction the guest kernel may have allowed it: CLI/STI with virtual
+ * IOPL 3, port I/O with IOPL 3 or through the guest TSS's I/O permission bitmap (SDM Vol. 1
+ * §19.5). The real IOPL is 0, so these always fault; the hypervisor applies the guest's rules.
+ */
+function userSensitive(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
+  const cpu = e.cpu;
+  const op = insn.op;
+  if ((op === 0xfa || op === 0xfb) && e.viopl === 3) {
+    e.setVif(op === 0xfb);
+    next(e, eip, insn);
+    if (op === 0xfb) cpu.setU32(L.STATE_INT_SHADOW, 1);
+    return { reason: op === 0xfa ? "cli" : "sti", action: "ring 3 with virtual IOPL 3: virtual IF changed" };
+  }
+  const io = op >= 0xe4 && op <= 0xef && op !== 0xe8 && op !== 0xe9 && op !== 0xea && op !== 0xeb;
+  const sio = op >= 0x6c && op <= 0x6f;
+  if (!io && !sio) return null;
+  const size = op & 1 ? (insn.o16 ? 2 : 4) : 1;
+  const port = op >= 0xec || sio ? cpu.reg(L.REG_EDX) & 0xffff : insn.imm & 0xff;
+  if (!userPortAllowed(e, port, size)) return null;
+  return io ? portIo(e, insn, eip) : stringIo(e, insn, eip);
+}
+
+/** Push `v` (4 bytes) on the stack described by `ss` at `esp`; returns the new ESP or null on #PF. */
+function push(e: TrapEngine, ssBase: number, esp: number, v: number): number | null {
+  const n = (esp - 4) >>> 0;
+  return e.mem.write(ssBase + n, 4, v) ? n : null;
+}
+
+/**
+ * Far CALL/JMP through a guest call gate (SDM Vol. 3A §5.8.4-5.8.6): the shadow GDT has no gates,
+ * so the far transfer raised #GP(selector). Calls to a more privileged ring switch to the stack
+ * of the guest's TSS and copy the gate's parameter count of dwords; JMPs stay in the same ring.
+ */
+function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
+  const cpu = e.cpu;
+  let isCall: boolean;
+  let sel: number;
+  if (insn.op === 0x9a || insn.op === 0xea) {
+    if (insn.o16) return null;
+    isCall = insn.op === 0x9a;
+    const rd = e.mem.codeReader(e.linearEip(eip));
+    sel = rd(insn.length - 2) | (rd(insn.length - 1) << 8);
+  } else if (insn.op === 0xff && (insn.reg === 3 || insn.reg === 5) && insn.mod !== 3) {
+    if (insn.o16) return null;
+    isCall = insn.reg === 3;
+    const lin = linearOperand(e, insn, eip);
+    const s = e.mem.read(lin + 4, 2);
+    if (s === null) return null;
+    sel = s;
+  } else return null;
+  if ((sel & ~3) === 0 || (err & ~3) !== (sel & ~3)) return null;
+  const gate = e.guestDescriptor(sel);
+  if (!gate || (gate.attr & 0x1f) !== 0x0c) return null;
+  const vcpl = cpu.cpl === 3 ? 3 : 0;
+  if (gate.dpl < vcpl || gate.dpl < (sel & 3)) return null;
+  if (!(gate.attr & L.ATTR_P)) {
+    e.reflect(L.EXC_NP, sel & ~3, "exception", eip);
+    return { reason: "call gate", action: "reflected #NP" };
+  }
+  const target = (gate.lo >>> 16) & 0xffff;
+  const offset = ((gate.lo & 0xffff) | (gate.hi & 0xffff0000)) >>> 0;
+  const params = gate.hi & 0x1f;
+  const cd = (target & ~3) === 0 ? null : e.guestDescriptor(target);
+  if (!cd || (cd.attr & 0x18) !== 0x18 || cd.dpl > vcpl) return gp(e, eip, target & ~3);
+  const retEip = (eip + insn.length) >>> 0;
+  const cs = cpu.segment(L.SEG_CS);
+  const guestCs = cpu.cpl === 1 ? cs.selector & ~3 : cs.selector;
+  const conforming = (cd.attr & 4) !== 0;
+  if (isCall && !conforming && cd.dpl < vcpl) {
+    const off = 4 + cd.dpl * 8;
+    const newEsp = e.mem.read(e.tr.base + off, 4);
+    const newSs = e.mem.read(e.tr.base + off + 4, 2);
+    const sd = newSs === null || (newSs & ~3) === 0 ? null : e.guestDescriptor(newSs);
+    if (newEsp === null || !sd || (sd.attr & 0x1a) !== 0x12 || sd.dpl !== cd.dpl) {
+      e.reflect(L.EXC_TS, (newSs ?? 0) & ~3, "exception", eip);
+      return { reason: "call gate", action: "reflected #TS" };
+    }
+    const oldSs = cpu.segment(L.SEG_SS);
+    const oldEsp = cpu.reg(L.REG_ESP);
+    const args: number[] = [];
+    for (let k = 0; k < params; k++) {
+      const v = e.mem.read(oldSs.base + oldEsp + 4 * k, 4, true);
+      if (v === null) return null;
+      args.push(v);
+    }
+    let sp: number | null = newEsp;
+    for (const v of [oldSs.selector, oldEsp, ...args.reverse(), guestCs, retEip]) {
+      sp = push(e, sd.base, sp!, v);
+      if (sp === null) {
+        e.cr2 = e.mem.faultAddr;
+        e.reflect(L.EXC_PF, e.mem.faultCode, "exception", eip);
+        return { reason: "call gate", action: "reflected #PF" };
+      }
+    }
+    cpu.setSegment(L.SEG_SS, e.realSegment(L.SEG_SS, (newSs! & ~3) | cd.dpl, sd));
+    cpu.setReg(L.REG_ESP, sp!);
+    cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, (target & ~3) | cd.dpl, cd));
+    cpu.setU32(L.STATE_CPL, realRing(cd.dpl));
+  } else {
+    if (!conforming && cd.dpl !== vcpl) return gp(e, eip, target & ~3);
+    if (isCall) {
+      const ss = cpu.segment(L.SEG_SS);
+      let sp: number | null = cpu.reg(L.REG_ESP);
+      for (const v of [guestCs, retEip]) {
+        sp = push(e, ss.base, sp!, v);
+        if (sp === null) {
+          e.cr2 = e.mem.faultAddr;
+          e.reflect(L.EXC_PF, e.mem.faultCode, "exception", eip);
+          return { reason: "call gate", action: "reflected #PF" };
+        }
+      }
+      cpu.setReg(L.REG_ESP, sp!);
+    }
+    const ring = conforming ? cpu.cpl : realRing(cd.dpl);
+    const c = e.realSegment(L.SEG_CS, (target & ~3) | (ring === 1 ? 0 : ring), cd);
+    cpu.setSegment(L.SEG_CS, { ...c, selector: (target & ~3) | ring });
+  }
+  cpu.eip = offset;
+  e.touch();
+  return { reason: "call gate", action: () => `far ${isCall ? "call" : "jmp"} through gate ${hex(sel)} to ${hex(target)}:${hex(offset)}` };
+}
+
+/**
+ * An entry into ring 3 faulted #NP on the guest's user code selector (shadowed not present, see
+ * TrapEngine.shadowDescriptor): emulate IRET or RETF to the outer ring, or a far JMP/CALL from
+ * ring 3 to ring-3 code, loading the segment caches from the guest's descriptors.
+ */
+export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
+  const cpu = e.cpu;
+  if (insn.o16) return null;
+  const ss = cpu.segment(L.SEG_SS);
+  const esp = cpu.reg(L.REG_ESP);
+  const pop = (k: number) => e.mem.read((ss.base + esp + 4 * k) >>> 0, 4, cpu.cpl === 3);
+  if (insn.op === 0xcf || insn.op === 0xca || insn.op === 0xcb) {
+    const iret = insn.op === 0xcf;
+    const imm = insn.op === 0xca ? insn.imm & 0xffff : 0;
+    const newEip = pop(0);
+    const newCs = pop(1);
+    const image = iret ? pop(2) : 0;
+    const k = iret ? 3 : 2;
+    const outer = (newCs ?? 0) & 3;
+    const newEsp = outer === 3 && cpu.cpl !== 3 ? e.mem.read((ss.base + esp + 4 * k + imm) >>> 0, 4) : null;
+    const newSs = outer === 3 && cpu.cpl !== 3 ? e.mem.read((ss.base + esp + 4 * k + imm + 4) >>> 0, 2) : null;
+    if (newEip === null || newCs === null || image === null) return null;
+    if ((newCs & ~3) !== (err & ~3) || (newCs & 3) !== 3) return null;
+    const cd = e.guestDescriptor(newCs)!;
+    if (cpu.cpl === 3) {
+      // same ring (ring 3 to ring 3)
+      cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, cd));
+      cpu.eip = newEip;
+      cpu.setReg(L.REG_ESP, (esp + 4 * k + imm) >>> 0);
+      if (iret) e.setRealFlags((image & ~(L.EFLAGS_IF | L.EFLAGS_IOPL)) | (e.vif ? L.EFLAGS_IF : 0) | (e.viopl << 12));
+      return { reason: iret ? "iret" : "retf", action: "ring 3 return within ring 3" };
+    }
+    if (newEsp === null || newSs === null) return null;
+    const sd = (newSs & ~3) === 0 ? null : e.guestDescriptor(newSs);
+    if (!sd || (newSs & 3) !== 3 || sd.dpl !== 3 || (sd.attr & 0x1a) !== 0x12) return gp(e, eip, newSs & ~3);
+    if (!(sd.attr & L.ATTR_P)) {
+      e.reflect(L.EXC_SS, newSs & ~3, "exception", eip);
+      return { reason: "iret", action: "reflected #SS" };
+    }
+    if (iret) e.setRealFlags(image);
+    cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, cd));
+    cpu.setSegment(L.SEG_SS, e.realSegment(L.SEG_SS, newSs, sd));
+    cpu.setU32(L.STATE_CPL, 3);
+    cpu.eip = newEip;
+    cpu.setReg(L.REG_ESP, (newEsp + imm) >>> 0);
+    // data segments ring 3 may not use become null (SDM Vol. 2 "IRET", "RET")
+    for (const s of [L.SEG_ES, L.SEG_DS, L.SEG_FS, L.SEG_GS]) {
+      const c = cpu.segment(s);
+      if ((c.selector & ~3) === 0) continue;
+      const dataOrNonConforming = (c.attr & 0x08) === 0 || (c.attr & 0x04) === 0;
+      if (dataOrNonConforming && ((c.attr >> L.ATTR_DPL_SHIFT) & 3) < 3) cpu.setSegment(s, { selector: 0, base: 0, limit: 0, attr: 0 });
+    }
+    cpu.setU32(L.STATE_INT_SHADOW, 0);
+    return { reason: iret ? "iret" : "retf", action: () => `return to ring 3 at ${hex(newCs)}:${hex(newEip)}, virtual IF ${e.vif ? 1 : 0}, IOPL ${e.viopl}` };
+  }
+  // far JMP/CALL to ring-3 code from ring 3
+  if (cpu.cpl !== 3) return null;
+  let sel: number;
+  let off: number;
+  let isCall: boolean;
+  if (insn.op === 0x9a || insn.op === 0xea) {
+    const rd = e.mem.codeReader(e.linearEip(eip));
+    sel = rd(insn.length - 2) | (rd(insn.length - 1) << 8);
+    off = insn.imm;
+    isCall = insn.op === 0x9a;
+  } else if (insn.op === 0xff && (insn.reg === 3 || insn.reg === 5) && insn.mod !== 3) {
+    const lin = linearOperand(e, insn, eip);
+    const o = e.mem.read(lin, 4, true);
+    const s = e.mem.read(lin + 4, 2, true);
+    if (o === null || s === null) return null;
+    sel = s;
+    off = o;
+    isCall = insn.reg === 3;
+  } else return null;
+  if ((sel & ~3) !== (err & ~3)) return null;
+  const cd = e.guestDescriptor(sel)!;
+  if (isCall) {
+    let sp: number | null = esp;
+    for (const v of [cpu.segment(L.SEG_CS).selector, (eip + insn.length) >>> 0]) {
+      sp = sp === null ? null : push(e, ss.base, sp, v);
+    }
+    if (sp === null) return null;
+    cpu.setReg(L.REG_ESP, sp);
+  }
+  cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, (sel & ~3) | 3, cd));
+  cpu.eip = off;
+  return { reason: "far jmp", action: () => `far ${isCall ? "call" : "jmp"} to ${hex(sel)}:${hex(off)} in ring 3` };
+}

@@ -17,8 +17,20 @@ export interface SensitiveSite {
   problem: string;
 }
 
-/** Why an instruction is sensitive but unprivileged at CPL 1, or null if it is not. */
-export function sensitiveProblem(insn: Insn): string | null {
+/**
+ * Why an instruction is sensitive but unprivileged for the guest kernel (ring 1), or for ring 3
+ * code the guest gave IOPL 3 (only POPF/PUSHF matter there), or null if it is not.
+ */
+export function sensitiveProblem(insn: Insn, ring = 1, iopl3 = false): string | null {
+  if (ring === 3) {
+    if (insn.op === 0x9d && iopl3) return "POPF in ring 3 with the guest's IOPL 3 cannot change IF: the real IOPL is 0";
+    if (insn.op === 0x9c && iopl3) return "PUSHF in ring 3 shows the real IOPL 0, not the guest's IOPL 3";
+    if (insn.op === 0x0f02) return "LAR in ring 3 reads the shadow descriptors: compressed DPL, user code and call gates marked not present";
+    if (insn.op === 0x0f03) return "LSL in ring 3 reads the shadow descriptors, where system descriptors other than call gates are absent";
+    if (insn.op === 0x0f00 && (insn.reg === 4 || insn.reg === 5)) return "VERR/VERW in ring 3 check the shadow descriptors, not the guest's";
+    if (insn.op === 0x0f00 && insn.reg === 1) return "STR shows the real TR selector";
+    return null;
+  }
   switch (insn.op) {
     case 0x9c:
       return "PUSHF shows the real IOPL (0) and IF, not the guest's virtual IOPL and IF";
@@ -67,9 +79,10 @@ export class SensitiveScanner {
    * `lin` (guest-linear, CS base applied) is an instruction boundary in code the guest kernel
    * runs; `frame` its guest-physical frame; `read` reads guest-linear bytes from `lin`.
    */
-  observe(lin: number, frame: number, read: ByteReader, code16 = false): void {
-    let seen = this.decoded.get(frame);
-    if (!seen) this.decoded.set(frame, (seen = new Uint8Array(PAGE)));
+  observe(lin: number, frame: number, read: ByteReader, code16 = false, ring = 1, iopl3 = false): void {
+    const key = ring === 3 ? -1 - frame : frame;
+    let seen = this.decoded.get(key);
+    if (!seen) this.decoded.set(key, (seen = new Uint8Array(PAGE)));
     let off = lin & (PAGE - 1);
     let at = 0;
     while (off < PAGE && !seen[off]) {
@@ -78,7 +91,7 @@ export class SensitiveScanner {
       const insn = decode((i) => read(base + i), code16);
       if (!insn) break;
       this.decodedCount++;
-      const problem = sensitiveProblem(insn);
+      const problem = sensitiveProblem(insn, ring, iopl3);
       const eip = (lin + at) >>> 0;
       if (problem && !this.sites.has(eip)) {
         const site = { eip, insn: mnemonic(insn), problem };

@@ -11,10 +11,10 @@ import type { CpuState, SegmentCache } from "../../core/state.js";
 import type { GuestMode } from "../guest-mode.js";
 import type { Machine } from "../vm.js";
 import { GuestMemory } from "./guest-memory.js";
-import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, ShadowPaging } from "../shadow-paging.js";
+import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, ShadowPaging } from "../shadow-paging.js";
 import { SensitiveScanner } from "../emulate/sensitive.js";
 import { decode, mnemonic, type Insn } from "../emulate/decode.js";
-import { emulatePrivileged } from "../emulate/privileged.js";
+import { emulatePrivileged, enterRing3 } from "../emulate/privileged.js";
 import { exceptionName } from "../exits/triple-fault.js";
 
 /** One trap, as the page's timeline and the tests see it. */
@@ -77,7 +77,7 @@ export class TrapEngine implements GuestMode {
   idtr = { base: 0, limit: 0x3ff };
   ldtr = 0;
   tr = { selector: 0, base: 0, limit: 0 };
-  /** Virtual EFLAGS.IF of the guest kernel (ring 3 always runs with IF=1). */
+  /** Virtual EFLAGS.IF (the real IF mirrors it; the real IOPL is always 0). */
   vif = false;
   viopl = 0;
   readonly dr = new Uint32Array(8);
@@ -115,7 +115,7 @@ export class TrapEngine implements GuestMode {
     this.shadow.initWindow();
     this.syncShadowGdt();
     cpu.setU32(L.STATE_EXC_BITMAP, 0xffffffff);
-    cpu.idtr = { base: 0, limit: 0 };
+    cpu.idtr = { base: this.realIdtBase, limit: 0 };
     cpu.setSegment(L.SEG_TR, { selector: 0, base: 0, limit: 0, attr: 0 });
     cpu.setSegment(L.SEG_LDTR, { selector: 0, base: 0, limit: 0, attr: 0 });
     for (const s of [L.SEG_ES, L.SEG_CS, L.SEG_SS, L.SEG_DS, L.SEG_FS, L.SEG_GS]) {
@@ -130,9 +130,6 @@ export class TrapEngine implements GuestMode {
 
   beforeRun(): number {
     const cpu = this.cpu;
-    if (cpu.cpl === 3 && !(cpu.eflags & L.EFLAGS_IF)) {
-      cpu.eflags = cpu.eflags | L.EFLAGS_IF; // user code always runs with the virtual IF set
-    }
     // run() reloads EIP, EFLAGS, CPL and the segment caches from the state block itself; only a
     // changed or removed shadow entry needs sync() (it flushes the core's TLB).
     if (this.shadow.dirty) {
@@ -148,7 +145,7 @@ export class TrapEngine implements GuestMode {
 
   interruptible(): boolean {
     if (this.shadow.stepping || this.cpu.intShadow) return false;
-    return this.cpu.cpl === 3 || this.vif;
+    return this.vif;
   }
 
   injectExternal(vector: number): void {
@@ -224,6 +221,18 @@ export class TrapEngine implements GuestMode {
         action = "reflected #GP to the guest";
         this.reflect(L.EXC_GP, err, "exception", eip);
       }
+    } else if (vec === L.EXC_NP && (this.isUserCode(err) || this.isCallGate(err))) {
+      const insn = this.decodeAt(eip);
+      what = insn ? () => mnemonic(insn) : "#NP";
+      const r = insn ? (this.isCallGate(err) ? emulatePrivileged(this, insn, eip, err & ~3) : enterRing3(this, insn, eip, err)) : null;
+      if (r) {
+        reason = r.reason;
+        action = r.action;
+      } else {
+        reason = "#NP";
+        action = "reflected #NP to the guest";
+        this.reflect(vec, err, "exception", eip);
+      }
     } else if ((vec === L.EXC_NP || vec === L.EXC_SS || vec === L.EXC_TS) && this.syncShadowGdt()) {
       reason = exceptionName(vec);
       action = "shadow GDT resynchronised; retrying";
@@ -287,20 +296,19 @@ export class TrapEngine implements GuestMode {
 
   /** A kernel-mode exit at `eip`: scan its code page for sensitive instructions. */
   private observeBoundary(eip: number): void {
-    if (this.cpu.cpl !== 1) return;
+    const ring = this.cpu.cpl;
     const lin = this.linearEip(eip);
     if (this.observed.has(lin)) return;
     this.observed.add(lin);
     const t = this.mem.translate(lin, false, false, false);
     if (!t) return;
-    this.sensitive.observe(lin, t.gpa >>> 12, this.mem.codeReader(lin), this.code16);
+    this.sensitive.observe(lin, t.gpa >>> 12, this.mem.codeReader(lin), this.code16, ring, this.viopl === 3);
   }
 
   /** The guest's EFLAGS image: real arithmetic flags with the virtual IF and IOPL. */
   guestFlags(): number {
     const f = this.cpu.eflags & ~EFLAGS_VIRTUAL;
-    const vif = this.cpu.cpl === 3 ? true : this.vif;
-    return (f | (vif ? L.EFLAGS_IF : 0) | (this.viopl << L.EFLAGS_IOPL_SHIFT)) >>> 0;
+    return (f | (this.vif ? L.EFLAGS_IF : 0) | (this.viopl << L.EFLAGS_IOPL_SHIFT)) >>> 0;
   }
 
   /** Load a guest EFLAGS image: IF and IOPL become virtual, the real IF mirrors the virtual one. */
@@ -328,18 +336,51 @@ export class TrapEngine implements GuestMode {
     this.touch();
   }
 
-  /** The window moved: the real GDTR (and LDTR) bases follow it. */
+  /** `err` names a present, non-conforming DPL-3 code descriptor of the guest (shadowed not present). */
+  isUserCode(err: number): boolean {
+    if (err === NO_ERROR || err & 3 || (err & ~7) === 0) return false;
+    const d = this.guestDescriptor(err);
+    return !!d && (d.attr & L.ATTR_P) !== 0 && d.dpl === 3 && (d.attr & 0x1c) === 0x18;
+  }
+
+  /**
+   * The real IDTR base: an address in the hypervisor's window (limit 0, so every INT n faults).
+   * SIDT shows it to the guest; a guest that hands it back to LIDT (a save/restore through
+   * SIDT/LIDT) gets its own IDTR kept instead of losing every interrupt.
+   */
+  get realIdtBase(): number {
+    return (this.shadow.windowLinear + HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) >>> 0;
+  }
+
+  /** `err` names a present guest call gate (shadowed not present). */
+  isCallGate(err: number): boolean {
+    if (err === NO_ERROR || err & 3 || (err & ~7) === 0) return false;
+    const d = this.guestDescriptor(err);
+    return !!d && (d.attr & L.ATTR_P) !== 0 && (d.attr & 0x1f) === 0x0c;
+  }
+
+  /** The window moved: the real GDTR, IDTR and LDTR bases follow it. */
   applyWindow(): void {
     this.cpu.gdtr = { base: this.shadow.windowLinear, limit: this.gdtr.limit };
+    this.cpu.idtr = { base: this.realIdtBase, limit: 0 };
+    if (this.ldt.selector & ~3) {
+      this.cpu.setSegment(L.SEG_LDTR, {
+        selector: this.ldt.selector,
+        base: (this.shadow.windowLinear + HV_SHADOW_GDT_BYTES) >>> 0,
+        limit: this.ldt.limit,
+        attr: 0x82,
+      });
+    }
   }
 
   /** Read a guest descriptor from the guest's GDT (LDT selectors are not supported: null). */
   guestDescriptor(sel: number): Descriptor | null {
-    if (sel & 4) return null;
+    const table = sel & 4 ? this.ldt : this.gdtr;
+    if (sel & 4 && !(this.ldt.selector & ~3)) return null;
     const off = sel & 0xfff8;
-    if (off + 7 > this.gdtr.limit) return null;
-    const lo = this.mem.read(this.gdtr.base + off, 4);
-    const hi = this.mem.read(this.gdtr.base + off + 4, 4);
+    if (off + 7 > table.limit) return null;
+    const lo = this.mem.read(table.base + off, 4);
+    const hi = this.mem.read(table.base + off + 4, 4);
     if (lo === null || hi === null) return null;
     return parseDescriptor(lo, hi);
   }
@@ -354,37 +395,69 @@ export class TrapEngine implements GuestMode {
   }
 
   /**
-   * Rebuild the shadow GDT from the guest's: code and data descriptors with DPL 0 become DPL 1
-   * (accessed bit preset, so the core never writes the read-only window); system descriptors
-   * (TSS, LDT, gates) are left out: LTR/LLDT are emulated and gates are not used natively.
-   * Returns true if anything changed.
+   * The shadow of one guest code/data descriptor: DPL 0 becomes DPL 1 and the accessed bit is
+   * preset (the core never writes the read-only window). Non-conforming DPL-3 code is marked not
+   * present, so every entry into ring 3 (IRET, RETF, far JMP/CALL) faults with #NP and is
+   * emulated: the hypervisor then knows the user's EFLAGS image (IF, IOPL), which a native IRET at
+   * CPL 1 would silently drop. System descriptors (TSS, LDT, gates) are left out: LTR and LLDT are
+   * emulated, call gates are emulated on the #GP their absence raises, task gates are unsupported.
    */
-  syncShadowGdt(): boolean {
+  private shadowDescriptor(lo: number, hi: number): [number, number] {
+    if (!(hi & 0x1000)) {
+      // a 32-bit call gate stays visible to LAR but not present: using it raises #NP, emulated
+      return ((hi >>> 8) & 0x1f) === 0x0c ? [lo >>> 0, (hi & ~0x8000) >>> 0] : [0, 0];
+    }
+    let h = hi | 0x100;
+    const dpl = (h >>> 13) & 3;
+    if (dpl === 0) h |= 1 << 13;
+    if (dpl === 3 && (h & 0x0c00) === 0x0800) h &= ~0x8000; // code, not conforming
+    return [lo >>> 0, h >>> 0];
+  }
+
+  private copyShadowTable(guestBase: number, limit: number, at: number, bytes: number, skipNull: boolean): boolean {
     const view = this.mem.regionView;
-    const at = this.shadow.hvBase + HV_SHADOW_GDT;
-    const n = Math.min(HV_SHADOW_GDT_BYTES, this.gdtr.limit + 1) >>> 3;
+    const n = Math.min(bytes, limit + 1) >>> 3;
     let changed = false;
     for (let i = 0; i < n; i++) {
       let lo = 0;
       let hi = 0;
-      if (i > 0) {
-        const glo = this.mem.read(this.gdtr.base + 8 * i, 4);
-        const ghi = this.mem.read(this.gdtr.base + 8 * i + 4, 4);
-        if (glo !== null && ghi !== null && ghi & 0x1000) {
-          lo = glo;
-          hi = ghi | 0x100;
-          if (((hi >>> 13) & 3) === 0) hi |= 1 << 13;
-        }
+      if (i > 0 || !skipNull) {
+        const glo = this.mem.read(guestBase + 8 * i, 4);
+        const ghi = glo === null ? null : this.mem.read(guestBase + 8 * i + 4, 4);
+        if (glo !== null && ghi !== null) [lo, hi] = this.shadowDescriptor(glo, ghi);
       }
-      if (view.getUint32(at + 8 * i, true) !== lo >>> 0 || view.getUint32(at + 8 * i + 4, true) !== hi >>> 0) {
-        view.setUint32(at + 8 * i, lo >>> 0, true);
-        view.setUint32(at + 8 * i + 4, hi >>> 0, true);
+      if (view.getUint32(at + 8 * i, true) !== lo || view.getUint32(at + 8 * i + 4, true) !== hi) {
+        view.setUint32(at + 8 * i, lo, true);
+        view.setUint32(at + 8 * i + 4, hi, true);
         changed = true;
       }
     }
-    this.cpu.gdtr = { base: this.shadow.windowLinear, limit: this.gdtr.limit };
-    this.touch();
     return changed;
+  }
+
+  /** Rebuild the shadow GDT (and LDT) from the guest's; true if anything changed. */
+  syncShadowGdt(): boolean {
+    let changed = this.copyShadowTable(this.gdtr.base, this.gdtr.limit, this.shadow.hvBase + HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, true);
+    if (this.ldt.selector & ~3) {
+      changed = this.copyShadowTable(this.ldt.base, this.ldt.limit, this.shadow.hvBase + HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, false) || changed;
+    }
+    this.applyWindow();
+    return changed;
+  }
+
+  /** The guest's LDT (selector, base, limit) as its LLDT set it. */
+  ldt = { selector: 0, base: 0, limit: 0 };
+
+  /** Emulated LLDT: null, or a guest LDT descriptor whose shadow goes in the window. */
+  loadLdt(sel: number, d: Descriptor | null): void {
+    this.ldtr = sel;
+    if (!d) {
+      this.ldt = { selector: sel, base: 0, limit: 0 };
+      this.cpu.setSegment(L.SEG_LDTR, { selector: sel, base: 0, limit: 0, attr: 0 });
+      return;
+    }
+    this.ldt = { selector: sel, base: d.base, limit: Math.min(d.limit, HV_SHADOW_LDT_BYTES - 1) };
+    this.syncShadowGdt();
   }
 
   /**
@@ -465,8 +538,14 @@ export class TrapEngine implements GuestMode {
       if (!this.mem.write(ssCache.base + esp, size, v)) return fail(L.EXC_PF, this.mem.faultCode);
     }
     cpu.setSegment(L.SEG_SS, ssCache);
-    cpu.setSegment(L.SEG_CS, this.realSegment(L.SEG_CS, (sel & ~3) | cd.dpl, cd));
-    cpu.setU32(L.STATE_CPL, realRing(cd.dpl));
+    if (cd.attr & 4 && cd.dpl <= vcpl) {
+      // conforming handler: runs at the interrupted privilege level
+      const c = this.realSegment(L.SEG_CS, sel, cd);
+      cpu.setSegment(L.SEG_CS, { ...c, selector: (sel & ~3) | cpu.cpl });
+    } else {
+      cpu.setSegment(L.SEG_CS, this.realSegment(L.SEG_CS, (sel & ~3) | cd.dpl, cd));
+      cpu.setU32(L.STATE_CPL, realRing(cd.dpl));
+    }
     cpu.setReg(L.REG_ESP, stack32 ? esp : (cpu.reg(L.REG_ESP) & 0xffff0000) | esp);
     cpu.eip = offset;
     let f = image & ~(L.EFLAGS_TF | L.EFLAGS_NT | L.EFLAGS_RF | L.EFLAGS_VM);
