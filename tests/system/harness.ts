@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 export const packageRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const fixtures = `${packageRoot}/tests/fixtures/system`;
 
-export const KERNELS = ["paging", "rings", "exceptions", "irq", "dftask"] as const;
+export const KERNELS = ["paging", "rings", "exceptions", "irq", "dftask", "kpages"] as const;
 export const OPTS = ["O0", "O2", "Os"] as const;
 /** Every committed image: the self-checking kernels and the triple-fault kernel. */
 export const IMAGES = [...KERNELS, "triple"].flatMap((k) => OPTS.map((o) => `${k}-${o}`));
