@@ -339,6 +339,7 @@ function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
     case 3:
       e.ctl.cr3 = v;
       if (e.ctl.cr0 & L.CR0_PG) e.shadow.switchCr3();
+      else e.shadow.counters.cr3Switches++; // nothing shadowed yet: paging is off
       next(e, eip, insn);
       return { reason: "mov cr3", action: () => `virtual CR3 = ${hex(v)}; shadow tables dropped` };
     case 4: {
