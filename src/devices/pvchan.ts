@@ -1,0 +1,238 @@
+// "tabvisor pvchan": one ISA device multiplexing byte streams between the guest and the host.
+// Stream 0 is the container control channel, streams 1..255 are container consoles
+// (docs/containers.md is the ABI). Ports, relative to PV_BASE = 0x510:
+//   +0 PV_SELECT  (16-bit write/read): the stream the following PV_DATA/PV_STATUS accesses use
+//   +2 PV_DATA    (8-bit) read: next host→guest byte of the selected stream, 0xFF if none;
+//                          write: one guest→host byte on the selected stream
+//   +3 PV_STATUS  (8-bit read): bit 0 selected stream has bytes waiting, bit 1 some stream has,
+//                 bit 7 device present (always 1)
+//   +4 PV_PENDING (16-bit read): lowest stream with host→guest bytes waiting, or 0xFFFF
+// Byte accesses to the halves of the 16-bit registers (0x510/0x511, 0x514/0x515) read or write
+// that byte, as an 8-bit ISA device decoding both addresses would. IRQ 5 is held high (a level)
+// while any stream has host→guest bytes: with the 8259A in edge mode the guest sees one edge per
+// empty→non-empty transition, so its handler drains until PV_PENDING reads 0xFFFF.
+import type { IoBus, IoSize, PortDevice } from "./io-bus.js";
+import { DeviceStateError, type DeviceState } from "./device-state.js";
+
+export const PV_BASE = 0x510;
+export const PV_SELECT = 0x510;
+export const PV_DATA = 0x512;
+export const PV_STATUS = 0x513;
+export const PV_PENDING = 0x514;
+export const PV_PORTS = 6; // 0x510..0x515
+export const PV_IRQ = 5;
+/** Streams 0..PV_STREAMS-1 exist; stream 0 is control, k ≥ 1 is container console k. */
+export const PV_STREAMS = 256;
+export const PV_CONTROL_STREAM = 0;
+export const PV_STATUS_SELECTED = 0x01;
+export const PV_STATUS_ANY = 0x02;
+export const PV_STATUS_PRESENT = 0x80;
+export const PV_NONE = 0xffff;
+export const PV_EMPTY = 0xff;
+/** Format of PvChan.saveState(). */
+export const PVCHAN_STATE_VERSION = 1;
+
+export interface PvChanOptions {
+  /** Drive the ISA IRQ line (PV_IRQ) to `level`. */
+  irq?: (level: boolean) => void;
+}
+
+/** Per-stream host→guest queue: bytes[head..] are still to be read by the guest. */
+interface Queue {
+  bytes: number[];
+  head: number;
+}
+
+export class PvChan implements PortDevice {
+  readonly name = "tabvisor pvchan";
+  /** The selected stream (any 16-bit value; only 0..255 exist). */
+  select = 0;
+  /** Guest→host bytes seen per stream, and host→guest bytes delivered per stream. */
+  readonly bytesFromGuest = new Float64Array(PV_STREAMS);
+  readonly bytesToGuest = new Float64Array(PV_STREAMS);
+  private readonly queues: Queue[] = Array.from({ length: PV_STREAMS }, () => ({ bytes: [], head: 0 }));
+  private readonly listeners = new Set<(stream: number, byte: number) => void>();
+  private waiting = 0; // streams with a non-empty queue
+  private irqLevel = false;
+  private readonly irq: (level: boolean) => void;
+
+  constructor(opts: PvChanOptions = {}) {
+    this.irq = opts.irq ?? (() => {});
+  }
+
+  attach(bus: IoBus, base = PV_BASE): void {
+    bus.register(base, PV_PORTS, this, [1, 2]);
+  }
+
+  /** Call `fn` for every byte the guest writes, on any stream. Returns the unsubscribe function. */
+  listen(fn: (stream: number, byte: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Queue host→guest bytes on `stream` (raises IRQ 5 if nothing was waiting). */
+  send(stream: number, data: Iterable<number> | string): void {
+    if (!Number.isInteger(stream) || stream < 0 || stream >= PV_STREAMS) throw new RangeError(`pvchan has no stream ${stream}`);
+    const q = this.queues[stream];
+    const wasEmpty = q.head === q.bytes.length;
+    if (typeof data === "string") {
+      for (let i = 0; i < data.length; i++) q.bytes.push(data.charCodeAt(i) & 0xff);
+    } else {
+      for (const b of data) q.bytes.push(b & 0xff);
+    }
+    if (wasEmpty && q.head < q.bytes.length) {
+      this.waiting++;
+      this.updateIrq();
+    }
+  }
+
+  /** Host→guest bytes still queued on `stream`. */
+  queued(stream: number): number {
+    const q = this.queues[stream];
+    return q ? q.bytes.length - q.head : 0;
+  }
+
+  /** Drop everything queued for `stream` (a container went away). */
+  discard(stream: number): void {
+    const q = this.queues[stream];
+    if (!q || q.head === q.bytes.length) return;
+    q.bytes = [];
+    q.head = 0;
+    this.waiting--;
+    this.updateIrq();
+  }
+
+  /** The lowest stream with bytes waiting, or PV_NONE. */
+  pending(): number {
+    if (this.waiting === 0) return PV_NONE;
+    for (let k = 0; k < PV_STREAMS; k++) if (this.queues[k].head < this.queues[k].bytes.length) return k;
+    return PV_NONE;
+  }
+
+  read(port: number, size: IoSize): number {
+    const off = port - PV_BASE;
+    if (size === 2) {
+      if (off === 0) return this.select;
+      if (off === 4) return this.pending();
+      return this.readByte(off) | (this.readByte(off + 1) << 8);
+    }
+    return this.readByte(off);
+  }
+
+  write(port: number, size: IoSize, value: number): void {
+    const off = port - PV_BASE;
+    if (size === 2) {
+      if (off === 0) {
+        this.select = value & 0xffff;
+        return;
+      }
+      this.writeByte(off, value & 0xff);
+      this.writeByte(off + 1, (value >>> 8) & 0xff);
+      return;
+    }
+    this.writeByte(off, value & 0xff);
+  }
+
+  private readByte(off: number): number {
+    switch (off) {
+      case 0:
+        return this.select & 0xff;
+      case 1:
+        return this.select >>> 8;
+      case 2:
+        return this.pop();
+      case 3: {
+        let s = PV_STATUS_PRESENT;
+        if (this.select < PV_STREAMS && this.queued(this.select) > 0) s |= PV_STATUS_SELECTED;
+        if (this.waiting > 0) s |= PV_STATUS_ANY;
+        return s;
+      }
+      case 4:
+        return this.pending() & 0xff;
+      case 5:
+        return this.pending() >>> 8;
+      default:
+        return 0xff;
+    }
+  }
+
+  private writeByte(off: number, b: number): void {
+    switch (off) {
+      case 0:
+        this.select = (this.select & 0xff00) | b;
+        return;
+      case 1:
+        this.select = (this.select & 0x00ff) | (b << 8);
+        return;
+      case 2: {
+        const k = this.select;
+        if (k >= PV_STREAMS) return;
+        this.bytesFromGuest[k]++;
+        for (const fn of this.listeners) fn(k, b);
+        return;
+      }
+      default:
+        return; // PV_STATUS and PV_PENDING are read-only
+    }
+  }
+
+  private pop(): number {
+    const k = this.select;
+    if (k >= PV_STREAMS) return PV_EMPTY;
+    const q = this.queues[k];
+    if (q.head === q.bytes.length) return PV_EMPTY;
+    const b = q.bytes[q.head++];
+    this.bytesToGuest[k]++;
+    if (q.head === q.bytes.length) {
+      q.bytes = [];
+      q.head = 0;
+      this.waiting--;
+      this.updateIrq();
+    } else if (q.head >= 4096 && q.head * 2 >= q.bytes.length) {
+      q.bytes = q.bytes.slice(q.head);
+      q.head = 0;
+    }
+    return b;
+  }
+
+  private updateIrq(): void {
+    const level = this.waiting > 0;
+    if (level === this.irqLevel) return;
+    this.irqLevel = level;
+    this.irq(level);
+  }
+
+  /** The device's guest-visible state (selected stream, queued bytes, counters); listeners are host wiring. */
+  saveState(): DeviceState {
+    const queues: [number, number[]][] = [];
+    this.queues.forEach((q, k) => {
+      if (q.head < q.bytes.length) queues.push([k, q.bytes.slice(q.head)]);
+    });
+    return {
+      version: PVCHAN_STATE_VERSION,
+      select: this.select,
+      queues,
+      bytesFromGuest: this.bytesFromGuest.slice(),
+      bytesToGuest: this.bytesToGuest.slice(),
+    };
+  }
+
+  restoreState(s: DeviceState): void {
+    if (s?.version !== PVCHAN_STATE_VERSION) {
+      throw new DeviceStateError(`saved pvchan state has version ${String(s?.version)}, expected ${PVCHAN_STATE_VERSION}`);
+    }
+    this.select = s.select as number;
+    for (const q of this.queues) {
+      q.bytes = [];
+      q.head = 0;
+    }
+    this.waiting = 0;
+    for (const [k, bytes] of s.queues as [number, number[]][]) {
+      this.queues[k].bytes = [...bytes];
+      if (bytes.length) this.waiting++;
+    }
+    this.bytesFromGuest.set(s.bytesFromGuest as Float64Array);
+    this.bytesToGuest.set(s.bytesToGuest as Float64Array);
+    this.updateIrq();
+  }
+}
