@@ -464,7 +464,7 @@ function dispatch(op: u32): void {
       // the address is computed with ESP already incremented (SDM "POP"): recompute if ESP-based
       const oldSp = sp();
       setSp(spAdd(oldSp, <u32>size));
-      if (eaEspBase) recomputeEspEa(oldSp);
+      if (a32 && (modrm & 7) == 4 && eaEspBase) recomputeEspEa(oldSp);
       checkSegWrite(eaSeg);
       if (size == 4) wr32(eaLin, v); else wr16(eaLin, v);
       if (fault) setSp(oldSp);

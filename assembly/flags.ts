@@ -104,37 +104,37 @@ export function getOF(): bool {
 }
 
 /** Condition code cc (the low nibble of Jcc/SETcc/CMOVcc), SDM Vol. 1 appendix B. */
-export function condition(cc: i32): bool {
-  if (lzMask == EFLAGS_ARITH && lzOp == LZ_SUB) {
-    // after CMP/SUB: compare the operands directly (signed forms with the sign bit moved to bit 31)
-    let r: bool;
-    switch (cc >> 1) {
-      case 1: r = lzDst < lzSrc; break;
-      case 2: r = lzRes == 0; break;
-      case 3: r = lzDst <= lzSrc; break;
-      case 4: r = (lzRes & lzSign) != 0; break;
-      case 6: { const sh = clz<u32>(lzSign); r = <i32>(lzDst << sh) < <i32>(lzSrc << sh); break; }
-      case 7: { const sh = clz<u32>(lzSign); r = <i32>(lzDst << sh) <= <i32>(lzSrc << sh); break; }
-      default: return conditionSlow(cc);
-    }
-    return (cc & 1) != 0 ? !r : r;
-  }
-  return conditionSlow(cc);
-}
-
-function conditionSlow(cc: i32): bool {
+@inline export function condition(cc: i32): bool {
   let r: bool;
   switch (cc >> 1) {
-    case 0: r = getOF(); break;
+    case 2: r = getZF(); break; // ZF is the result's, whatever the operation
     case 1: r = getCF(); break;
-    case 2: r = getZF(); break;
-    case 3: r = getCF() || getZF(); break;
     case 4: r = getSF(); break;
-    case 5: r = getPF(); break;
-    case 6: r = getSF() != getOF(); break;
-    default: r = getZF() || (getSF() != getOF()); break;
+    default: r = conditionOther(cc); break;
   }
   return (cc & 1) != 0 ? !r : r;
+}
+
+// O, BE, P, L, LE (un-negated). After CMP/SUB the signed and unsigned comparisons use the
+// recorded operands directly (the sign bit moved to bit 31 for 8/16-bit operands).
+function conditionOther(cc: i32): bool {
+  const k = cc >> 1;
+  if (lzMask == EFLAGS_ARITH && lzOp == LZ_SUB) {
+    if (k == 3) return lzDst <= lzSrc;
+    if (k >= 6) {
+      const sh = clz<u32>(lzSign);
+      const a = <i32>(lzDst << sh);
+      const b = <i32>(lzSrc << sh);
+      return k == 6 ? a < b : a <= b;
+    }
+  }
+  switch (k) {
+    case 0: return getOF();
+    case 3: return getCF() || getZF();
+    case 5: return getPF();
+    case 6: return getSF() != getOF();
+    default: return getZF() || (getSF() != getOF());
+  }
 }
 
 // ---- whole register ----

@@ -11,7 +11,7 @@ export let rmIsReg: bool = false;
 export let eaOff: u32 = 0; //    effective address (offset within the segment)
 export let eaSeg: i32 = SEG_DS;
 export let eaLin: u32 = 0; //    linear address = segment base + offset
-export let eaEspBase: bool = false; // the address uses ESP as its base (POP Ev adjusts it)
+export let eaEspBase: bool = false; // valid when ModR/M has a SIB byte: its base is ESP (POP Ev adjusts it)
 
 @inline export function regField(): i32 { return <i32>((modrm >> 3) & 7); }
 @inline export function rmField(): i32 { return <i32>(modrm & 7); }
@@ -22,7 +22,6 @@ export function decodeModrm(): void {
   modrm = m;
   if (m >= 0xc0) { rmIsReg = true; return; }
   rmIsReg = false;
-  eaEspBase = false;
   if (a32) {
     const rm = <i32>(m & 7);
     if (rm != 4) {
@@ -36,7 +35,7 @@ export function decodeModrm(): void {
         eaSeg = segOvr >= 0 ? segOvr : (rm == 5 ? SEG_SS : SEG_DS);
       }
     } else ea32(m);
-  } else ea16(m);
+  } else { eaEspBase = false; ea16(m); }
   eaLin = segBase(eaSeg) + eaOff;
   checkSegRead(eaSeg);
 }
