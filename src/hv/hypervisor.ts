@@ -43,6 +43,8 @@ export class Vm {
   readonly block = new Uint8Array(L.STATE_SIZE);
   state: RunState = "running";
   worldSwitches = 0;
+  /** Scheduling turns this VM was given. */
+  turns = 0;
   constructor(
     readonly id: number,
     readonly machine: Machine,
@@ -63,6 +65,7 @@ export interface VmStats {
   reflected: number;
   shadow: Record<string, number> | null;
   worldSwitches: number;
+  turns: number;
   sensitive: { eip: string; insn: string; problem: string }[];
 }
 
@@ -162,6 +165,7 @@ export class Hypervisor {
       if (vm.stopped || vm.state === "waiting") continue;
       this.next = (vm.id + 1) % n;
       this.switchTo(vm);
+      vm.turns++;
       const t0 = performance.now();
       vm.state = vm.machine.runFor(this.quantum * vm.weight);
       this.seconds += (performance.now() - t0) / 1000;
@@ -189,6 +193,7 @@ export class Hypervisor {
         reflected: t?.counters.reflected ?? 0,
         shadow: t ? { ...t.shadow.counters } : null,
         worldSwitches: vm.worldSwitches,
+        turns: vm.turns,
         sensitive: t ? [...t.sensitive.sites.values()].map((x) => ({ eip: "0x" + x.eip.toString(16), insn: x.insn, problem: x.problem })) : [],
       };
     });

@@ -48,7 +48,7 @@ const ONE_BYTE =
   "bbbbbbbbbbbbbbbb" + // 7
   "MZMMmmmmmmmmmmmm" + // 8
   "..........p....." + // 9
-  "oooo........bz.." + // A
+  "oooo....bz......" + // A
   "bbbbbbbbzzzzzzzz" + // B
   "MMw.mmMZe.w..b.." + // C
   "mmmmbb..mmmmmmmm" + // D

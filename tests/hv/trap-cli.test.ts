@@ -1,0 +1,85 @@
+// `tabvisor vms` in-process: [vmK] prefixes, exit statuses (0 all exited with 0, 1 otherwise,
+// 2 usage), the --stats JSON line, and stdin lines routed to one VM or all.
+import { describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
+import { main } from "../../src/cli/main.js";
+import type { CliIo, InStream } from "../../src/cli/io.js";
+
+async function cli(argv: string[], stdin: InStream | null = null) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (to: string[]) => ({
+    write(chunk: Uint8Array | string) {
+      to.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1"));
+      return true;
+    },
+  });
+  const io: CliIo = { stdout: sink(out), stderr: sink(err), stdin };
+  const status = await main(argv, io);
+  return { status, stdout: out.join(""), stderr: err.join("") };
+}
+
+describe("tabvisor vms", () => {
+  it("--guest tick --count 2 --mode trap --stats: prefixed lines, status 0, one JSON line with the exits", async () => {
+    const r = await cli(["vms", "--guest", "tick", "--count", "2", "--mode", "trap", "--stats"]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.every((l) => /^\[vm[01]\] /.test(l))).toBe(true);
+    for (const k of [0, 1]) expect(r.stdout).toContain(`[vm${k}] tick: ok 0db08769`);
+    const errLines = r.stderr.trimEnd().split("\n");
+    expect(errLines).toHaveLength(1);
+    const stats = JSON.parse(errLines[0]);
+    expect(stats.mode).toBe("trap");
+    expect(stats.vms).toHaveLength(2);
+    for (const v of stats.vms) {
+      expect(v.instructions).toBeGreaterThan(1_000_000);
+      expect(v.trapExits.lgdt).toBe(1);
+      expect(v.trapExits["mov cr3"]).toBeGreaterThan(0);
+      expect(v.shadow.shadowFaults).toBeGreaterThan(0);
+      expect(v.worldSwitches).toBeGreaterThan(0);
+    }
+    expect(stats.totals.exits).toBeGreaterThan(1000);
+    expect(stats.totals.exitsPerSecond).toBeGreaterThan(0);
+    expect(stats.totals.sensitiveSites).toBeGreaterThan(0);
+  });
+
+  it("exits 1 when a VM ends with a non-zero debug-exit value (popf in trap mode)", async () => {
+    const r = await cli(["vms", "--guest", "popf", "--mode", "trap"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("[vm0] popf: 4 of 5 checks broken");
+  });
+
+  it("routes '@K line' to VM K and other lines to every VM", async () => {
+    const stdin = Readable.from([Buffer.from("@1 echo only-one\necho every\npoweroff\n")]) as unknown as InStream;
+    const r = await cli(["vms", "--guest", "unix", "--count", "2", "--mode", "trap"], stdin);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("[vm1] only-one");
+    expect(r.stdout).not.toContain("[vm0] only-one");
+    expect(r.stdout).toContain("[vm0] every");
+    expect(r.stdout).toContain("[vm1] every");
+    expect(r.stdout).toContain("[vm0] unix: power off");
+  });
+
+  it.each([
+    [["vms"], "needs a KERNEL"],
+    [["vms", "--guest", "tick", "--count", "0"], "--count must be between"],
+    [["vms", "--guest", "tick", "--mode", "hw"], "--mode must be bare or trap"],
+    [["vms", "--guest", "nope"], "unknown guest 'nope'"],
+    [["vms", "x.elf", "--guest", "tick"], "not both"],
+    [["vms", "/nonexistent.elf"], "cannot read kernel"],
+    [["vms", "--guest", "tick", "--count", "2", "--weights", "1"], "--weights needs 2"],
+    [["vms", "--guest", "tick", "--quantum", "10"], "--quantum must be between"],
+  ])("usage error %j: one line, status 2", async (argv, msg) => {
+    const r = await cli(argv as string[]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(msg);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("--help describes the verb", async () => {
+    const r = await cli(["vms", "--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("usage: tabvisor vms (KERNEL | --guest NAME) --count N [--mode trap]");
+  });
+});
