@@ -1,0 +1,365 @@
+// The host-side container manager: creates and controls containers in a running `unix` guest over
+// the pvchan control channel (docs/containers.md), keeps a typed mirror of each container's
+// lifecycle (lifecycle.ts), and gives each container's console (pvchan stream k) its own
+// ContainerConsole. Each verb is one request with the words of the in-guest `ctr` CLI; the guest's
+// ctrd runs the same code as `ctr`. Illegal lifecycle transitions are refused here, before the
+// guest is asked; the guest's own refusals come back as ContainerCommandError.
+//
+// The manager never runs the machine on its own except inside a call (ControlChannel.settle); a
+// host that runs it otherwise (the page's worker) calls tick() after each slice.
+import type { Machine } from "../hv/vm.js";
+import { PV_STREAMS } from "../devices/pvchan.js";
+import { ContainerConsole } from "./console.js";
+import { ControlChannel, type ControlChannelOptions, type Request, type RequestCost } from "./control-channel.js";
+import { checkWord, type GuestEvent } from "./control-protocol.js";
+import { ContainerLifecycle, canTransition, type ContainerState, type LifecycleAction } from "./lifecycle.js";
+
+export const PAGE_BYTES = 4096;
+
+/** What `run` asks for; every field is optional (ctrd picks defaults). */
+export interface RunSpec {
+  name?: string;
+  hostname?: string;
+  /** cgroup memory.max, as ctr takes it: bytes with an optional K/M/G suffix ("16M"). */
+  memory?: string;
+  /** CPU share as ctr takes it ("0.5"): cpu.max quota/period. */
+  cpus?: string;
+  pidsLimit?: number;
+  image?: string;
+  /** Program and arguments for the container's init (default: the image's). */
+  command?: string[];
+}
+
+/** A container record as ctrd reports it (`run`, `ps`): the fields the host relies on, and all others in `raw`. */
+export interface ContainerInfo {
+  name: string;
+  state: string;
+  /** pvchan console stream, 1..255. */
+  console: number;
+  /** PID of the container's init in the guest's initial namespace, if reported. */
+  pid: number | null;
+  raw: Record<string, unknown>;
+}
+
+/** cgroup figures of one container (`stats`), normalised; `raw` keeps ctrd's record. */
+export interface CgroupFigures {
+  name: string;
+  memoryBytes: number | null;
+  memoryPages: number | null;
+  memoryMax: number | null;
+  pids: number | null;
+  pidsMax: number | null;
+  cpuUsageUsec: number | null;
+  raw: Record<string, unknown>;
+}
+
+export class ContainerSpecError extends Error {
+  override name = "ContainerSpecError";
+}
+
+/** One container: its lifecycle mirror, its console, and what starting it cost. */
+export class Container {
+  readonly lifecycle: ContainerLifecycle;
+  info: ContainerInfo;
+  /** Instructions and host time from the `run` request to its reply. */
+  startCost: RequestCost | null = null;
+  /** The `run` request's send point, for first-output figures. */
+  startedAt: { insnCount: bigint; hostMs: number } | null = null;
+  /** Set by an `exit` event. */
+  exitStatus: number | null = null;
+  /** Set by an `oom` event. */
+  oomKilled = false;
+  /** Events the guest sent about this container, in order. */
+  readonly events: GuestEvent[] = [];
+
+  constructor(
+    info: ContainerInfo,
+    readonly console: ContainerConsole,
+  ) {
+    this.info = info;
+    this.lifecycle = new ContainerLifecycle(info.name);
+    this.lifecycle.adopt(info.state);
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+  get state(): ContainerState {
+    return this.lifecycle.state;
+  }
+
+  /** Instructions and host ms from the `run` request to the container's first console byte. */
+  firstOutputCost(): RequestCost | null {
+    const f = this.console.firstOutput;
+    if (!f || !this.startedAt) return null;
+    return { instructions: Number(f.insnCount - this.startedAt.insnCount), hostMs: f.hostMs - this.startedAt.hostMs };
+  }
+}
+
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null);
+
+/** The first of `names` present in `o` (ctrd may write "memory.current" or "memory_current"). */
+function field(o: Record<string, unknown>, ...names: string[]): unknown {
+  for (const n of names) {
+    if (n in o) return o[n];
+    const alt = n.replace(/\./g, "_");
+    if (alt in o) return o[alt];
+  }
+  return undefined;
+}
+
+function asRecord(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ContainerSpecError(`ctrd's ${what} reply is not a JSON object: ${JSON.stringify(v)?.slice(0, 120)}`);
+  return v as Record<string, unknown>;
+}
+
+/** A `run`/`ps` record → ContainerInfo. */
+export function containerInfo(v: unknown): ContainerInfo {
+  const raw = asRecord(v, "container");
+  const name = field(raw, "name");
+  const consoleStream = num(field(raw, "console"));
+  if (typeof name !== "string" || !name) throw new ContainerSpecError(`ctrd's container record has no name: ${JSON.stringify(raw).slice(0, 120)}`);
+  if (consoleStream === null || consoleStream < 1 || consoleStream >= PV_STREAMS) {
+    throw new ContainerSpecError(`ctrd's record of ${name} has no console stream in 1..${PV_STREAMS - 1}`);
+  }
+  const state = field(raw, "state");
+  return { name, state: typeof state === "string" ? state : "running", console: consoleStream, pid: num(field(raw, "pid")), raw };
+}
+
+/** A `stats` record → CgroupFigures (memory figures in bytes; pages = bytes / 4096 rounded up). */
+export function cgroupFigures(v: unknown): CgroupFigures {
+  const raw = asRecord(v, "stats");
+  const cg = (typeof raw.cgroup === "object" && raw.cgroup !== null ? raw.cgroup : raw) as Record<string, unknown>;
+  const memoryBytes = num(field(cg, "memory.current"));
+  const pagesDirect = num(field(cg, "memory.pages", "pages"));
+  const cpuStat = field(cg, "cpu.stat");
+  const cpuUsage = num(typeof cpuStat === "object" && cpuStat !== null ? (cpuStat as Record<string, unknown>).usage_usec : field(cg, "cpu.usage_usec", "usage_usec"));
+  return {
+    name: String(field(raw, "name") ?? ""),
+    memoryBytes,
+    memoryPages: pagesDirect ?? (memoryBytes === null ? null : Math.ceil(memoryBytes / PAGE_BYTES)),
+    memoryMax: num(field(cg, "memory.max")),
+    pids: num(field(cg, "pids.current")),
+    pidsMax: num(field(cg, "pids.max")),
+    cpuUsageUsec: cpuUsage,
+    raw,
+  };
+}
+
+/** `run` words for a spec, as `ctr run` takes them. */
+export function runWords(spec: RunSpec): string[] {
+  const w = ["run"];
+  const opt = (flag: string, v: string | number | undefined, pattern: RegExp, what: string) => {
+    if (v === undefined) return;
+    const s = String(v);
+    if (!pattern.test(s)) throw new ContainerSpecError(`${flag} ${what}, got '${s}'`);
+    w.push(flag, s);
+  };
+  opt("--name", spec.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, "wants 1-32 letters, digits, '_', '.', '-'");
+  opt("--hostname", spec.hostname, /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/, "wants a host name of up to 64 letters, digits, '.', '-'");
+  opt("--memory", spec.memory, /^\d+[KMGkmg]?$/, "wants a size such as 16M");
+  opt("--cpus", spec.cpus, /^\d+(\.\d+)?$/, "wants a number of CPUs such as 0.5");
+  opt("--pids-limit", spec.pidsLimit, /^[1-9]\d{0,6}$/, "wants a whole number ≥ 1");
+  opt("--image", spec.image, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, "wants an image name");
+  if (spec.command?.length) {
+    for (const a of spec.command) checkWord(a);
+    w.push("--", ...spec.command);
+  }
+  return w;
+}
+
+export interface ManagerOptions extends ControlChannelOptions {}
+
+export class ContainerManager {
+  readonly channel: ControlChannel;
+  readonly containers = new Map<string, Container>();
+  /** Console output that arrived on streams no container has claimed yet (k → bytes). */
+  private readonly unclaimed = new Map<number, { bytes: number[]; first: { insnCount: bigint; hostMs: number } }>();
+  /** Bytes received this slice per stream, flushed to consoles by flush(). */
+  private readonly incoming = new Map<number, { bytes: number[]; first: { insnCount: bigint; hostMs: number } }>();
+  private readonly byStream = new Map<number, Container>();
+  private readonly eventListeners = new Set<(e: GuestEvent, c: Container | null) => void>();
+
+  constructor(
+    readonly machine: Machine,
+    opts: ManagerOptions = {},
+  ) {
+    this.channel = new ControlChannel(machine, opts);
+    this.channel.afterSlice = () => this.flush();
+    for (let k = 1; k < PV_STREAMS; k++) this.channel.setStreamListener(k, (b) => this.consoleByte(k, b));
+    this.channel.onEvent((e) => this.event(e));
+  }
+
+  /** After each slice the host ran itself: time out overdue requests, deliver console output. */
+  tick(): void {
+    this.flush();
+    this.channel.tick();
+  }
+
+  /** Call `fn` for every guest event (with its container, if the event names a known one). */
+  onEvent(fn: (e: GuestEvent, c: Container | null) => void): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
+  }
+
+  /** Wait until ctrd answers (a `ps`): the guest has booted and its control daemon runs. */
+  async ready(): Promise<RequestCost> {
+    const req = this.channel.request(["ps"]);
+    const list = await this.channel.settle(req);
+    this.adoptList(list);
+    return req.cost!;
+  }
+
+  /** `run`: create and start a container; resolves once ctrd reports it running. */
+  async run(spec: RunSpec = {}): Promise<Container> {
+    if (spec.name !== undefined && this.containers.has(spec.name) && this.containers.get(spec.name)!.state !== "removed") {
+      throw new ContainerSpecError(`a container named ${spec.name} already exists (${this.containers.get(spec.name)!.state})`);
+    }
+    const startedAt = { insnCount: this.machine.cpu.insnCount, hostMs: performance.now() };
+    const req = this.channel.request(runWords(spec));
+    const info = containerInfo(await this.channel.settle(req));
+    const c = this.claim(info);
+    c.startedAt = startedAt;
+    c.startCost = req.cost;
+    return c;
+  }
+
+  /** Run a program in a running container's namespaces (ctr exec NAME CMD...). */
+  async exec(name: string, command: readonly string[]): Promise<unknown> {
+    const c = this.get(name);
+    if (c.state !== "running") throw new ContainerSpecError(`container ${name} is ${c.state}: exec needs it running`);
+    if (!command.length) throw new ContainerSpecError("exec needs a command");
+    return this.channel.call(["exec", name, ...command]);
+  }
+
+  stop(name: string): Promise<void> {
+    return this.transition(name, "stop", ["stop", name]);
+  }
+  pause(name: string): Promise<void> {
+    return this.transition(name, "pause", ["pause", name]);
+  }
+  resume(name: string): Promise<void> {
+    return this.transition(name, "resume", ["resume", name]);
+  }
+  /** Remove a stopped (or never started) container; its console stream is released. */
+  async rm(name: string): Promise<void> {
+    await this.transition(name, "remove", ["rm", name]);
+    const c = this.get(name);
+    this.byStream.delete(c.info.console);
+    this.machine.pvchan.discard(c.info.console);
+    this.containers.delete(name);
+  }
+
+  /** `ps`: ctrd's list; the mirror adopts the states it reports. */
+  async ps(): Promise<ContainerInfo[]> {
+    return this.adoptList(await this.channel.call(["ps"]));
+  }
+
+  /** `stats`: cgroup figures of every container (or one). */
+  async stats(name?: string): Promise<CgroupFigures[]> {
+    const v = await this.channel.call(name ? ["stats", name] : ["stats"]);
+    const list = Array.isArray(v) ? v : [v];
+    return list.map(cgroupFigures);
+  }
+
+  /** `images`: ctrd's image list, as it reports it. */
+  images(): Promise<unknown> {
+    return this.channel.call(["images"]);
+  }
+
+  get(name: string): Container {
+    const c = this.containers.get(name);
+    if (!c) throw new ContainerSpecError(`no container named ${name}`);
+    return c;
+  }
+
+  /** Containers not yet removed, in creation order. */
+  list(): Container[] {
+    return [...this.containers.values()];
+  }
+
+  private async transition(name: string, action: LifecycleAction, words: string[]): Promise<void> {
+    const c = this.get(name);
+    c.lifecycle.check(action);
+    const v = await this.channel.call(words);
+    if (c.lifecycle.state === "stopped" && action === "stop") return; // an exit event got there first
+    c.lifecycle.apply(action);
+    if (v && typeof v === "object" && !Array.isArray(v) && typeof (v as { state?: unknown }).state === "string" && action !== "remove") {
+      c.lifecycle.adopt((v as { state: string }).state);
+    }
+  }
+
+  private adoptList(v: unknown): ContainerInfo[] {
+    const list = Array.isArray(v) ? v : asRecord(v, "ps").containers;
+    if (!Array.isArray(list)) throw new ContainerSpecError("ctrd's ps reply is not a list of containers");
+    const infos = list.map(containerInfo);
+    for (const info of infos) {
+      const c = this.containers.get(info.name);
+      if (c) {
+        c.info = info;
+        c.lifecycle.adopt(info.state);
+      } else this.claim(info);
+    }
+    return infos;
+  }
+
+  private claim(info: ContainerInfo): Container {
+    const other = this.byStream.get(info.console);
+    if (other && other.name !== info.name) {
+      throw new ContainerSpecError(`ctrd gave console stream ${info.console} to ${info.name}, but ${other.name} holds it`);
+    }
+    const console = new ContainerConsole(this.channel, info.console);
+    const c = new Container(info, console);
+    this.containers.set(info.name, c);
+    this.byStream.set(info.console, c);
+    const early = this.unclaimed.get(info.console);
+    if (early) {
+      this.unclaimed.delete(info.console);
+      console.deliver(Uint8Array.from(early.bytes), early.first);
+    }
+    return c;
+  }
+
+  private consoleByte(stream: number, byte: number): void {
+    let slot = this.incoming.get(stream);
+    if (!slot) {
+      slot = { bytes: [], first: { insnCount: this.machine.cpu.insnCount, hostMs: performance.now() } };
+      this.incoming.set(stream, slot);
+    }
+    slot.bytes.push(byte);
+  }
+
+  /** Hand this slice's console bytes to their consoles (or keep them until a container claims the stream). */
+  flush(): void {
+    if (!this.incoming.size) return;
+    for (const [stream, slot] of this.incoming) {
+      const c = this.byStream.get(stream);
+      if (c) c.console.deliver(Uint8Array.from(slot.bytes), slot.first);
+      else {
+        const u = this.unclaimed.get(stream);
+        if (u) u.bytes.push(...slot.bytes);
+        else this.unclaimed.set(stream, slot);
+      }
+    }
+    this.incoming.clear();
+  }
+
+  private event(e: GuestEvent): void {
+    const name = typeof e.name === "string" ? e.name : null;
+    const c = name ? (this.containers.get(name) ?? null) : null;
+    if (c) {
+      c.events.push(e);
+      if (e.event === "oom") c.oomKilled = true;
+      if (e.event === "exit" || e.event === "stopped") {
+        this.flush();
+        const status = num(e.status);
+        if (status !== null) c.exitStatus = status;
+        if (e.oom === true) c.oomKilled = true;
+        if (canTransition(c.state, "exit")) c.lifecycle.apply("exit");
+      }
+    }
+    for (const fn of this.eventListeners) fn(e, c);
+  }
+}
+
+export type { Request, RequestCost };
