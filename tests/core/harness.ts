@@ -181,8 +181,12 @@ export class IsaMachine {
     };
     put(SEL_CODE, descriptor(0, 0xffffffff, ATTR_CODE32));
     put(SEL_DATA, descriptor(0, 0xffffffff, ATTR_DATA32));
+    // Linux's 32-bit user code and data (0x23, 0x2B): the fixtures' LAR/LSL/VERR/VERW cases see them
+    put(0x20, descriptor(0, 0xffffffff, ATTR_CODE32 | (3 << L.ATTR_DPL_SHIFT)));
+    put(0x28, descriptor(0, 0xffffffff, ATTR_DATA32 | (3 << L.ATTR_DPL_SHIFT)));
     const fsSel = opts.fsSel ?? 0;
-    const fsAttr = ATTR_DATA32 | (3 << L.ATTR_DPL_SHIFT);
+    // the generator's FS segment comes from set_thread_area with "useable" set: AVL=1
+    const fsAttr = ATTR_DATA32 | (3 << L.ATTR_DPL_SHIFT) | L.ATTR_AVL;
     if (fsSel) put(fsSel, descriptor(opts.fsBase ?? 0, 0xffffffff, fsAttr));
     for (const [sel, d] of opts.gdt ?? []) put(sel, d);
     // IDT: 32-bit interrupt gates (type 0xE, P, DPL 0) to HANDLERS + v (SDM Vol. 3A §6.11)
