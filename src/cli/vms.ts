@@ -3,11 +3,11 @@
 // alone when written `@K line`. Exit status 0 when every VM ended through isa-debug-exit with
 // value 0, 1 otherwise, 2 for usage errors (docs/hypervisor.md).
 import { fstatSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadCoreNode, packageRoot } from "../core/load-node.js";
+import { loadCoreNode } from "../core/load-node.js";
 import { Hypervisor, DEFAULT_QUANTUM, type VmMode } from "../hv/hypervisor.js";
-import { MultibootError, type MultibootModule } from "../hv/multiboot.js";
-import { findGuest, guestNames } from "../guests/registry.js";
+import { MultibootError } from "../hv/multiboot.js";
+import { guestNames } from "../guests/registry.js";
+import { bootImage } from "./kernel-args.js";
 import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./exit-status.js";
@@ -45,16 +45,6 @@ ${formatOptions(OPTIONS)}
 Exit status: 0 when every VM ended through isa-debug-exit (port 0xF4) with value 0, 1 otherwise,
 2 for usage errors.
 `;
-
-function readInput(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
-    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
-  }
-}
 
 /** Splits each VM's COM1 bytes into lines with the `[vmK] ` prefix. */
 class PrefixedOutput {
@@ -103,10 +93,6 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const guestName = args.values.get("guest")?.[0];
-  if (guestName !== undefined && args.positionals.length) throw new UsageError("vms takes a KERNEL or --guest NAME, not both");
-  if (guestName === undefined && args.positionals.length === 0) throw new UsageError("vms needs a KERNEL file or --guest NAME (see tabvisor vms --help)");
-  if (args.positionals.length > 1) throw new UsageError(`vms takes one KERNEL, got '${args.positionals.join("' '")}'`);
   const count = args.values.has("count") ? parseInteger(args.values.get("count")![0], "count", 1, MAX_VMS) : 1;
   const modeText = args.values.get("mode")?.[0] ?? "bare";
   if (modeText !== "bare" && modeText !== "trap") throw new UsageError(`--mode must be bare or trap, got '${modeText}'`);
@@ -123,28 +109,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
     weights = parts.map((w) => parseInteger(w, "weights", 1, 1000));
   }
 
-  let kernelPath: string;
-  let modules: MultibootModule[];
-  let kernelName: string;
-  if (guestName !== undefined) {
-    const g = findGuest(guestName);
-    if (!g) throw new UsageError(`unknown guest '${guestName}' (known: ${guestNames().join(", ")})`);
-    const root = packageRoot();
-    kernelPath = join(root, g.kernel);
-    kernelName = g.kernel;
-    modules = g.modules.map((m) => ({ data: readInput(join(root, m.path), "module"), cmdline: `${m.path} ${m.args}`.trim() }));
-  } else {
-    kernelPath = args.positionals[0];
-    kernelName = kernelPath;
-    modules = [];
-  }
-  for (const spec of args.values.get("module") ?? []) {
-    const eq = spec.indexOf("=");
-    const file = eq >= 0 ? spec.slice(0, eq) : spec;
-    if (!file) throw new UsageError(`--module needs a file name, got '${spec}'`);
-    modules.push({ data: readInput(file, "module"), cmdline: `${file} ${eq >= 0 ? spec.slice(eq + 1) : ""}`.trim() });
-  }
-  const kernel = readInput(kernelPath, "kernel");
+  const { kernel, kernelName, modules } = bootImage(args, "vms");
 
   const core = await loadCoreNode();
   const out = new PrefixedOutput(count);
@@ -169,7 +134,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     hv.boot(kernel, { kernelName, cmdline: args.values.get("cmdline")?.[0] ?? "", modules });
   } catch (e) {
-    if (e instanceof MultibootError) throw new UsageError(`${kernelPath}: ${e.message}`);
+    if (e instanceof MultibootError) throw new UsageError(`${kernelName}: ${e.message}`);
     throw e;
   }
 
