@@ -19,14 +19,14 @@ import {
   reg8, reg16, reg32, setReg8, setReg16, setReg32, segSel, segBase,
   eip, insnEip, cpl, fault, o32, a32, segOvr, rep, code32, stack32,
   remaining, runBudget, attention, notRetired, prefixed, lockPrefix, prefixCount, exitReason, requestExit, raise, loadLive, storeLive, cr0,
-  checkSegRead, checkSegWrite,
+  checkSegRead, checkSegWrite, segCheck,
 } from "./state";
 import {
   fl, getEflags, setEflags, getCF, getZF, getSF, getOF, getAF, getPF, condition, lazyLogic,
   materialize, flagsRaw, setFlagsRaw, flagsToState, flagsFromState, setFlagBits,
 } from "./flags";
 import { decodeModrm, modrm, rmIsReg, eaLin, eaOff, eaSeg, eaEspBase, regField, rmField, setEaOff } from "./decode/modrm";
-import { readE, writeE, rmwE, rmwEndE, readG, writeG, readReg, writeReg, readE32 } from "./decode/operand";
+import { readE, writeE, rmwE, rmwEndE, readG, writeG, readReg, writeReg, readE32, eaLimit } from "./decode/operand";
 import {
   fetch8, fetch16, fetch32, rd8, rd16, rd32, wr8, wr16, wr32, rmw32, rmwEnd32, updatePrivilege,
   probeWrite, invalidateCode,
@@ -230,8 +230,9 @@ function dispatch(op: u32): void {
           if (o != ALU_CMP) setReg32(r, v);
           return;
         }
-        if (o == ALU_CMP) { const a = rd32(eaLin); if (fault) return; alu32(o, a, b); return; }
+        if (o == ALU_CMP) { const a = readE32(); if (fault) return; alu32(o, a, b); return; }
         checkSegWrite(eaSeg);
+        eaLimit(4);
         const a = rmw32(eaLin);
         if (fault) return;
         rmwEnd32(alu32(o, a, b));
@@ -416,7 +417,7 @@ function dispatch(op: u32): void {
       decodeModrm();
       if (o32) {
         const v = reg32(regField());
-        if (rmIsReg) setReg32(rmField(), v); else { checkSegWrite(eaSeg); wr32(eaLin, v); }
+        if (rmIsReg) setReg32(rmField(), v); else { checkSegWrite(eaSeg); eaLimit(4); wr32(eaLin, v); }
       } else writeE(2, readG(2));
       return;
     }
@@ -424,7 +425,7 @@ function dispatch(op: u32): void {
     case 0x8b: {
       decodeModrm();
       if (o32) {
-        const v = rmIsReg ? reg32(rmField()) : rd32(eaLin);
+        const v = readE32();
         if (fault) return;
         setReg32(regField(), v);
       } else { const v = readE(2); if (fault) return; writeG(2, v); }
@@ -436,7 +437,7 @@ function dispatch(op: u32): void {
       if (s > 5) { raise(EXC_UD, -1); return; }
       const v = segSel(s);
       // to a register: 32-bit operand zero-extends (Intel); to memory: always 16 bits
-      if (rmIsReg) writeReg(rmField(), osize(), v); else { checkSegWrite(eaSeg); wr16(eaLin, v); }
+      if (rmIsReg) writeReg(rmField(), osize(), v); else { checkSegWrite(eaSeg); eaLimit(2); wr16(eaLin, v); }
       return;
     }
     case 0x8d: {
@@ -466,6 +467,7 @@ function dispatch(op: u32): void {
       setSp(spAdd(oldSp, <u32>size));
       if (a32 && (modrm & 7) == 4 && eaEspBase) recomputeEspEa(oldSp);
       checkSegWrite(eaSeg);
+      eaLimit(<u32>size);
       if (size == 4) wr32(eaLin, v); else wr16(eaLin, v);
       if (fault) setSp(oldSp);
       return;
@@ -530,6 +532,7 @@ function dispatch(op: u32): void {
       const lin = segBase(mseg) + off;
       const size = (op & 1) == 0 ? 1 : osize();
       if (op < 0xa2) checkSegRead(mseg); else checkSegWrite(mseg);
+      segCheck(mseg, off, <u32>size);
       if (op < 0xa2) {
         const v = size == 4 ? rd32(lin) : (size == 2 ? rd16(lin) : rd8(lin));
         if (fault) return;
@@ -610,6 +613,7 @@ function dispatch(op: u32): void {
     case 0xd7: {
       const off = a32 ? reg32(REG_EBX) + reg8(0) : (reg16(REG_EBX) + reg8(0)) & 0xffff;
       checkSegRead(segOvr >= 0 ? segOvr : SEG_DS);
+      segCheck(segOvr >= 0 ? segOvr : SEG_DS, off, 1);
       const v = rd8(segBase(segOvr >= 0 ? segOvr : SEG_DS) + off);
       if (fault) return;
       setReg8(0, v);
@@ -715,6 +719,7 @@ function loadFarPointer(s: i32): void {
   decodeModrm();
   if (rmIsReg) { raise(EXC_UD, -1); return; }
   const size = osize();
+  eaLimit(<u32>size + 2);
   const off = size == 4 ? rd32(eaLin) : rd16(eaLin);
   const sel = rd16(eaLin + <u32>size);
   if (fault) return;
@@ -726,6 +731,7 @@ function bound(): void {
   decodeModrm();
   if (rmIsReg) { raise(EXC_UD, -1); return; }
   const size = osize();
+  eaLimit(<u32>size * 2);
   let lo: i32, hi: i32, idx: i32;
   if (size == 4) {
     lo = <i32>rd32(eaLin); hi = <i32>rd32(eaLin + 4); idx = <i32>reg32(regField());
@@ -802,6 +808,7 @@ function group5(): void {
     }
     case 3: case 5: {
       if (rmIsReg) { raise(EXC_UD, -1); return; }
+      eaLimit(<u32>size + 2);
       const off = size == 4 ? rd32(eaLin) : rd16(eaLin);
       const sel = rd16(eaLin + <u32>size);
       if (fault) return;
@@ -976,6 +983,7 @@ function dispatch0F(op: u32): void {
 
 function cmpxchg8b(): void {
   checkSegWrite(eaSeg);
+  eaLimit(8);
   const lo = rmw32(eaLin);
   const hi = rd32(eaLin + 4);
   if (fault) return;

@@ -29,10 +29,15 @@ import {
 // present) segment faults any access; a code or read-only data segment faults writes.
 export let segUnusable: u32 = 0;
 export let segReadOnly: u32 = 0;
+// Segments whose limit can reject an offset (not expand-up with a 4 GiB limit): accesses
+// through them are checked by limitCheck (SDM Vol. 3A §5.3).
+export let segLimited: u32 = 0;
 
-function updateSegMask(s: i32, attr: u32): void {
+function updateSegMask(s: i32, attr: u32, limit: u32): void {
   if (s > 5) return;
   const bit: u32 = 1 << s;
+  const limited = limit != 0xffffffff || (attr & 0x1c) == 0x14; // or expand-down data
+  segLimited = limited ? segLimited | bit : segLimited & ~bit;
   const unusable = (attr & 0x80) == 0 || (attr & 0x1a) == 0x18; // not present, or execute-only code
   const ro = (attr & 0x08) != 0 || (attr & 0x02) == 0; //           code, or data without W
   segUnusable = unusable ? segUnusable | bit : segUnusable & ~bit;
@@ -40,7 +45,7 @@ function updateSegMask(s: i32, attr: u32): void {
 }
 
 export function setSegCache(s: i32, sel: u32, base: u32, limit: u32, attr: u32): void {
-  updateSegMask(s, attr);
+  updateSegMask(s, attr, limit);
   const a = segAddr(s);
   store<u32>(a + SEG_SEL, sel);
   store<u32>(a + SEG_BASE, base);
@@ -112,6 +117,30 @@ export function requestExit(reason: i32): void {
   if ((((segUnusable | segReadOnly) >> <u32>s) & 1) != 0) raise(13, 0);
 }
 
+/**
+ * Check `size` bytes at offset `off` against segment `s`'s limit: expand-up segments allow
+ * 0..limit, expand-down ones limit+1..0xFFFF (or 0xFFFFFFFF with B=1). Raises #SS(0) for SS,
+ * #GP(0) otherwise (SDM Vol. 3A §5.3).
+ */
+export function limitCheck(s: i32, off: u32, size: u32): void {
+  const attr = segAttr(s);
+  const limit = segLimit(s);
+  const last = off + size - 1;
+  let ok: bool;
+  if ((attr & 0x1c) == 0x14) {
+    const upper: u32 = (attr & 0x4000) != 0 ? 0xffffffff : 0xffff;
+    ok = off > limit && last >= off && last <= upper;
+  } else {
+    ok = last >= off && last <= limit;
+  }
+  if (!ok) raise(s == 2 ? 12 : 13, 0);
+}
+
+/** Check an access through segment `s` when that segment has a limit that can matter. */
+@inline export function segCheck(s: i32, off: u32, size: u32): void {
+  if (segLimited != 0 && ((segLimited >> <u32>s) & 1) != 0) limitCheck(s, off, size);
+}
+
 /** Record exception `vector` (error code `error`, or -1 for none) for the current instruction. */
 export function raise(vector: i32, error: i32): void {
   if (fault) return; // the first exception of an instruction wins
@@ -124,7 +153,7 @@ export function raise(vector: i32, error: i32): void {
 
 /** Re-derive cached facts (CPL, CS base, operand/stack size) from the state block. */
 export function refreshSegCaches(): void {
-  for (let s = 0; s < 6; s++) updateSegMask(s, segAttr(s));
+  for (let s = 0; s < 6; s++) updateSegMask(s, segAttr(s), segLimit(s));
   cpl = <i32>load<u32>(STATE_BASE + STATE_CPL);
   csBase = segBase(SEG_CS);
   code32 = (segAttr(SEG_CS) & ATTR_DB) != 0;

@@ -4,7 +4,7 @@
 // Flags: BT* set CF and leave the rest; BSF/BSR as Intel processors do (see bitScan).
 
 import { EFLAGS_CF, EFLAGS_ZF, EFLAGS_PF } from "../layout";
-import { fault, checkSegWrite } from "../state";
+import { fault, checkSegWrite, segCheck } from "../state";
 import { setFlagBits, setArithFlags, parityBit } from "../flags";
 import { rmIsReg, eaOff, eaLin, eaSeg, setEaOff, modrm } from "../decode/modrm";
 import { readReg, writeReg, readE, writeG } from "../decode/operand";
@@ -33,6 +33,7 @@ export function bitTest(kind: i32, offset: u32, regOffset: bool, size: i32): voi
   } else {
     bit = offset & (bits - 1);
   }
+  segCheck(eaSeg, eaOff, <u32>size);
   let v: u32;
   if (kind == BT_BT) {
     v = size == 4 ? rd32(eaLin) : rd16(eaLin);

@@ -6,7 +6,7 @@
 
 import { REG_ECX, REG_ESI, REG_EDI, REG_EAX, SEG_DS, SEG_ES, EFLAGS_DF, REG_EDX } from "../layout";
 import {
-  reg32, setReg32, reg16, setReg16, setReg8, a32, segOvr, segBase, fault, rep, insnEip, eip, remaining, cpl, checkSegRead, checkSegWrite,
+  reg32, setReg32, reg16, setReg16, setReg8, a32, segOvr, segBase, fault, rep, insnEip, eip, remaining, cpl, checkSegRead, checkSegWrite, segCheck, segLimited,
 } from "../state";
 import { flagsRaw, getZF } from "../flags";
 import { rdSize, wrSize } from "../mmu/memory";
@@ -32,6 +32,8 @@ function element(op: i32, size: i32, delta: u32): bool {
     case STR_MOVS: {
       const si = idx(REG_ESI);
       const di = idx(REG_EDI);
+      segCheck(srcSeg(), si, <u32>size);
+      segCheck(SEG_ES, di, <u32>size);
       const v = rdSize(segBase(srcSeg()) + si, size);
       if (fault) return false;
       wrSize(segBase(SEG_ES) + di, size, v);
@@ -42,6 +44,7 @@ function element(op: i32, size: i32, delta: u32): bool {
     }
     case STR_STOS: {
       const di = idx(REG_EDI);
+      segCheck(SEG_ES, di, <u32>size);
       wrSize(segBase(SEG_ES) + di, size, reg32(REG_EAX));
       if (fault) return false;
       setIdx(REG_EDI, di + delta);
@@ -49,6 +52,7 @@ function element(op: i32, size: i32, delta: u32): bool {
     }
     case STR_LODS: {
       const si = idx(REG_ESI);
+      segCheck(srcSeg(), si, <u32>size);
       const v = rdSize(segBase(srcSeg()) + si, size);
       if (fault) return false;
       if (size == 4) setReg32(REG_EAX, v); else if (size == 2) setReg16(REG_EAX, v); else setReg8(0, v);
@@ -58,6 +62,8 @@ function element(op: i32, size: i32, delta: u32): bool {
     case STR_CMPS: {
       const si = idx(REG_ESI);
       const di = idx(REG_EDI);
+      segCheck(srcSeg(), si, <u32>size);
+      segCheck(SEG_ES, di, <u32>size);
       const a = rdSize(segBase(srcSeg()) + si, size);
       const b = rdSize(segBase(SEG_ES) + di, size);
       if (fault) return false;
@@ -68,6 +74,7 @@ function element(op: i32, size: i32, delta: u32): bool {
     }
     case STR_SCAS: {
       const di = idx(REG_EDI);
+      segCheck(SEG_ES, di, <u32>size);
       const b = rdSize(segBase(SEG_ES) + di, size);
       if (fault) return false;
       const acc = size == 4 ? reg32(REG_EAX) : (size == 2 ? reg16(REG_EAX) : reg32(REG_EAX) & 0xff);
@@ -77,6 +84,8 @@ function element(op: i32, size: i32, delta: u32): bool {
     }
     case STR_INS: {
       const di = idx(REG_EDI);
+      segCheck(SEG_ES, di, <u32>size);
+      if (fault) return false;
       if (!portIn(reg16(REG_EDX), size)) return false;
       wrSize(segBase(SEG_ES) + di, size, ioValue);
       if (fault) return false;
@@ -85,6 +94,7 @@ function element(op: i32, size: i32, delta: u32): bool {
     }
     default: { // OUTS
       const si = idx(REG_ESI);
+      segCheck(srcSeg(), si, <u32>size);
       const v = rdSize(segBase(srcSeg()) + si, size);
       if (fault) return false;
       if (!portOut(reg16(REG_EDX), size, v)) return false;
@@ -146,7 +156,7 @@ export function stringOp(op: i32, size: i32): void {
  * instruction each. Returns the number of elements done (0: take the element path).
  */
 function bulk(op: i32, size: i32, delta: u32, count: u32): u32 {
-  if (delta != <u32>size) return 0;
+  if (delta != <u32>size || segLimited != 0) return 0;
   const user = cpl == 3;
   const wmask: u32 = user ? TLB_VALID | TLB_U | TLB_WU : TLB_VALID | TLB_WS;
   const rmask: u32 = user ? TLB_VALID | TLB_U : TLB_VALID;

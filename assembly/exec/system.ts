@@ -16,7 +16,7 @@ import {
 } from "../state";
 import { flagsRaw, setFlagsRaw, setFlagBits } from "../flags";
 import { decodeModrm, modrm, rmIsReg, eaLin, eaSeg, regField } from "../decode/modrm";
-import { readE, readReg, writeReg } from "../decode/operand";
+import { readE, readReg, writeReg, eaLimit } from "../decode/operand";
 import { rd16, rd32, wr16, wr32, flushAll, invalidatePage } from "../mmu/memory";
 import {
   readDescriptor, descLo, descHi, descAttr, descBase, descLimit, attrDpl, markBusy, protectedMode,
@@ -34,7 +34,7 @@ export function isPrivileged(): bool { return cpl != 0; }
 /** Store a selector-sized value to E: registers get it zero-extended to the operand size. */
 function storeSelector(v: u32): void {
   if (rmIsReg) writeReg(<i32>(modrm & 7), o32 ? 4 : 2, v);
-  else { checkSegWrite(eaSeg); wr16(eaLin, v); }
+  else { checkSegWrite(eaSeg); eaLimit(2); wr16(eaLin, v); }
 }
 
 // ---- 0F 00: SLDT STR LLDT LTR VERR VERW ----
@@ -148,12 +148,14 @@ export function group7(): void {
       const l = o == 0 ? STATE_GDTR_LIMIT : STATE_IDTR_LIMIT;
       const base = load<u32>(STATE_BASE + b);
       checkSegWrite(eaSeg);
+      eaLimit(6);
       wr16(eaLin, load<u32>(STATE_BASE + l));
       wr32(eaLin + 2, o32 ? base : base & 0x00ffffff);
       return;
     }
     case 2: case 3: {
       if (!privileged()) return;
+      eaLimit(6);
       const limit = rd16(eaLin);
       let base = rd32(eaLin + 2);
       if (fault) return;
@@ -165,7 +167,7 @@ export function group7(): void {
     case 4: {
       const v = cr0();
       if (rmIsReg) writeReg(<i32>(modrm & 7), o32 ? 4 : 2, o32 ? v : v & 0xffff);
-      else { checkSegWrite(eaSeg); wr16(eaLin, v & 0xffff); }
+      else { checkSegWrite(eaSeg); eaLimit(2); wr16(eaLin, v & 0xffff); }
       return;
     }
     case 6: {

@@ -2,7 +2,8 @@
 // far control transfers through code segments and call gates (SDM Vol. 3A §3.4, §5.5–§5.8;
 // Vol. 2 "MOV", "JMP", "CALL", "RET"). Task gates and task switches are not implemented: they
 // raise #GP(selector).
-// Limits are applied to EIP on far transfers; data accesses are not limit-checked.
+// Limits are applied to EIP on far transfers and to data accesses through ModR/M, moffs, XLAT and
+// string operands (state.limitCheck); implicit stack pushes and pops are not limit-checked.
 
 import {
   SEG_CS, SEG_SS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, STATE_BASE, STATE_GDTR_BASE,
@@ -16,7 +17,7 @@ import {
 import { rdSys32, wrSys32, rd16, rd32, wr16, wr32, updatePrivilege, invalidateCode, probeWritePriv, wrPriv, rdPriv } from "./memory";
 import { setFlagBits } from "../flags";
 import { modrm, rmIsReg, eaLin, eaSeg } from "../decode/modrm";
-import { readReg, writeReg } from "../decode/operand";
+import { readReg, writeReg, eaLimit } from "../decode/operand";
 
 // The descriptor most recently read by readDescriptor
 export let descLo: u32 = 0;
@@ -384,6 +385,7 @@ export function farReturn(popBytes: u32, size: i32): void {
 export function arpl(): void {
   if (!protectedMode()) { raise(6, -1); return; }
   const src = readReg(<i32>((modrm >> 3) & 7), 2);
+  if (!rmIsReg) eaLimit(2);
   const dst = rmIsReg ? readReg(<i32>(modrm & 7), 2) : rd16(eaLin);
   if (fault) return;
   if ((dst & 3) < (src & 3)) {

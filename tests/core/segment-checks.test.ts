@@ -51,16 +51,14 @@ describe.skipIf(!coreBuilt())("segment checks (SDM Vol. 3A §5.3–5.4)", () => 
   };
 
   it("an expand-up segment with limit 0xFFF allows a dword at 0xFFC", () => run2(load(L.SEG_FS, SEL.limited), readD(L.SEG_FS, 0xffc)));
-  // Known gap: assembly/mmu/segment.ts does not limit-check data accesses (its header says so).
-  // These four are expected to fail until it does; then drop `.fails`.
-  it.fails("a dword at 0xFFD crosses the limit: #GP(0)", () => run2(load(L.SEG_FS, SEL.limited), readD(L.SEG_FS, 0xffd), [L.EXC_GP, 0]));
-  it.fails("a byte at 0x1000 is beyond the limit: #GP(0)", () => run2(load(L.SEG_FS, SEL.limited), readB(L.SEG_FS, 0x1000), [L.EXC_GP, 0]));
-  it.fails("a write beyond the limit: #GP(0) and memory unchanged", () => {
+  it("a dword at 0xFFD crosses the limit: #GP(0)", () => run2(load(L.SEG_FS, SEL.limited), readD(L.SEG_FS, 0xffd), [L.EXC_GP, 0]));
+  it("a byte at 0x1000 is beyond the limit: #GP(0)", () => run2(load(L.SEG_FS, SEL.limited), readB(L.SEG_FS, 0x1000), [L.EXC_GP, 0]));
+  it("a write beyond the limit: #GP(0) and memory unchanged", () => {
     const before = m.readU32(BASE + 0x1000);
     run2(load(L.SEG_FS, SEL.limited), writeD(L.SEG_FS, 0x1000), [L.EXC_GP, 0]);
     expect(m.readU32(BASE + 0x1000)).toBe(before);
   });
-  it.fails("an expand-down segment (B=1, limit 0xFFF) rejects offset 0xFFF: #GP(0)", () =>
+  it("an expand-down segment (B=1, limit 0xFFF) rejects offset 0xFFF: #GP(0)", () =>
     run2(load(L.SEG_GS, SEL.expDown), readB(L.SEG_GS, 0xfff), [L.EXC_GP, 0]));
   it("an expand-down segment allows offsets 0x1000 and 0xFFFFFFF0", () => {
     run2(load(L.SEG_GS, SEL.expDown), readD(L.SEG_GS, 0x1000));
