@@ -463,7 +463,18 @@ function group6(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
 /** IRET that faulted at CPL 1: a return to the guest kernel (CS RPL 0, which ring 1 cannot load). */
 function iret(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
   const cpu = e.cpu;
-  if (insn.o16 || cpu.eflags & L.EFLAGS_NT) return null;
+  if (cpu.eflags & L.EFLAGS_NT) {
+    // return from a nested task through the back link (SDM Vol. 3A §7.3, "IRET")
+    const link = e.mem.read(e.tr.base, 2);
+    if (link === null) return null;
+    const problem = e.taskSwitch(link, (eip + insn.length) >>> 0, false);
+    if (problem) {
+      e.reflect(problem.vector, problem.error, "exception", eip);
+      return { reason: "iret", action: "task return failed: exception reflected" };
+    }
+    return { reason: "iret", action: () => `task return to TSS ${hex(link)}` };
+  }
+  if (insn.o16) return null;
   const ss = cpu.segment(L.SEG_SS);
   const esp = cpu.reg(L.REG_ESP);
   const at = (k: number) => (ss.base + esp + 4 * k) >>> 0;

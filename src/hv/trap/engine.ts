@@ -461,6 +461,83 @@ export class TrapEngine implements GuestMode {
   }
 
   /**
+   * A hardware task switch (SDM Vol. 3A §7.3) through a task gate (`nested`: link back, set NT,
+   * new TSS busy) or back through the link on IRET with NT (`nested` false: old TSS not busy).
+   * The outgoing state goes to the guest's current TSS as the guest would see it (its own
+   * selectors and EFLAGS image); the incoming one is loaded deprivileged. Returns the exception
+   * to raise instead, or null.
+   */
+  taskSwitch(sel: number, retEip: number, nested: boolean): { vector: number; error: number } | null {
+    const cpu = this.cpu;
+    const d = (sel & ~3) === 0 || sel & 4 ? null : this.guestDescriptor(sel);
+    const wantType = nested ? 0x09 : 0x0b;
+    if (!d || (d.attr & 0x1f) !== wantType) return { vector: nested ? L.EXC_GP : L.EXC_TS, error: sel & ~3 };
+    if (!(d.attr & L.ATTR_P)) return { vector: L.EXC_NP, error: sel & ~3 };
+    if (d.limit < 0x67 || this.tr.limit < 0x67) return { vector: L.EXC_TS, error: sel & ~3 };
+    const old = this.tr;
+    const put = (off: number, v: number, size = 4) => this.mem.write(old.base + off, size, v);
+    let flags = this.guestFlags();
+    if (!nested) flags &= ~L.EFLAGS_NT;
+    put(32, retEip);
+    put(36, flags);
+    for (let r = 0; r < 8; r++) put(40 + 4 * r, cpu.reg(r));
+    const segs = [L.SEG_ES, L.SEG_CS, L.SEG_SS, L.SEG_DS, L.SEG_FS, L.SEG_GS];
+    segs.forEach((s, i) => {
+      const c = cpu.segment(s);
+      const sel16 = (s === L.SEG_CS || s === L.SEG_SS) && cpu.cpl === 1 ? c.selector & ~3 : c.selector;
+      put(72 + 4 * i, sel16, 2);
+    });
+    const setBusy = (tsel: number, busy: boolean) => {
+      const at = this.gdtr.base + (tsel & ~7) + 4;
+      const hi = this.mem.read(at, 4);
+      if (hi !== null) this.mem.write(at, 4, busy ? hi | 0x200 : hi & ~0x200);
+    };
+    if (!nested) setBusy(old.selector, false);
+    const nb = d.base;
+    const get = (off: number, size = 4) => this.mem.read(nb + off, size) ?? 0;
+    if (nested) {
+      this.mem.write(nb, 2, old.selector);
+      setBusy(sel, true);
+    }
+    const cr3 = get(28);
+    const eip = get(32);
+    let eflags = get(36);
+    if (nested) eflags |= L.EFLAGS_NT;
+    const regs = Array.from({ length: 8 }, (_, r) => get(40 + 4 * r));
+    const sels = segs.map((_, i) => get(72 + 4 * i, 2));
+    const ldt = get(96, 2);
+    this.tr = { selector: sel, base: d.base, limit: d.limit };
+    cpu.setSegment(L.SEG_TR, { selector: sel, base: 0, limit: 0, attr: 0x8b });
+    if (this.ctl.cr0 & L.CR0_PG && cr3 !== this.ctl.cr3) {
+      this.ctl.cr3 = cr3;
+      this.shadow.switchCr3();
+    }
+    this.ctl.cr0 |= L.CR0_TS;
+    this.applyRealControl();
+    const ld = (ldt & ~3) === 0 ? null : this.guestDescriptor(ldt);
+    this.loadLdt(ldt, ld && (ld.attr & 0x1f) === 0x02 ? ld : null);
+    for (let r = 0; r < 8; r++) cpu.setReg(r, regs[r]);
+    const ring = sels[1] & 3;
+    cpu.setU32(L.STATE_CPL, realRing(ring));
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i];
+      const v = sels[i];
+      const gd = (v & ~3) === 0 ? null : this.guestDescriptor(v);
+      if (!gd) {
+        if (s === L.SEG_CS || s === L.SEG_SS) return { vector: L.EXC_TS, error: v & ~3 };
+        cpu.setSegment(s, { selector: v, base: 0, limit: 0, attr: 0 });
+        continue;
+      }
+      cpu.setSegment(s, this.realSegment(s, v, gd));
+    }
+    cpu.eip = eip;
+    this.setRealFlags(eflags);
+    cpu.setU32(L.STATE_INT_SHADOW, 0);
+    this.count(nested ? "task switch" : "task return");
+    return null;
+  }
+
+  /**
    * Deliver vector `vec` into the guest as the processor would through the guest's IDT
    * (SDM Vol. 3A §6.12.1): gate checks, the guest TSS's SS0:ESP0 when coming from ring 3, the
    * frame the guest expects (its own selectors and EFLAGS image), virtual IF cleared for
@@ -491,7 +568,18 @@ export class TrapEngine implements GuestMode {
     const type = (ghi >>> 8) & 0x1f;
     if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) {
       if (type === 0x05) {
-        this.vm.stop({ reason: "internal-error", message: `trap mode: task gates are not supported (vector ${vec})` });
+        // task gate (SDM Vol. 3A §6.11.3): switch to the task, then push the error code there
+        const vcplT = cpu.cpl === 3 ? 3 : 0;
+        if (kind === "soft" && ((ghi >>> 13) & 3) < vcplT) return fail(L.EXC_GP, vec * 8 + 2);
+        if (!(ghi & 0x8000)) return fail(L.EXC_NP, vec * 8 + 2 + ext);
+        const problem = this.taskSwitch(glo >>> 16, retEip, true);
+        if (problem) return fail(problem.vector, problem.error);
+        if (err !== NO_ERROR) {
+          const ss = cpu.segment(L.SEG_SS);
+          const esp = (cpu.reg(L.REG_ESP) - 4) >>> 0;
+          if (!this.mem.write(ss.base + esp, 4, err)) return fail(L.EXC_PF, this.mem.faultCode);
+          cpu.setReg(L.REG_ESP, esp);
+        }
         return;
       }
       return fail(L.EXC_GP, vec * 8 + 2 + ext);
