@@ -5,9 +5,10 @@ import { STATUS_INTERNAL, STATUS_USAGE, UsageError } from "./exit-status.js";
 import { processIo, type CliIo } from "./io.js";
 import { runVerb } from "./run.js";
 import { vmsVerb } from "./vms.js";
+import { containersVerb } from "./containers.js";
 import type { Verb } from "./verb.js";
 
-export const VERBS: readonly Verb[] = [runVerb, vmsVerb];
+export const VERBS: readonly Verb[] = [runVerb, vmsVerb, containersVerb];
 
 function overview(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;

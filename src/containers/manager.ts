@@ -34,8 +34,8 @@ export interface RunSpec {
 export interface ContainerInfo {
   name: string;
   state: string;
-  /** pvchan console stream, 1..255. */
-  console: number;
+  /** pvchan console stream, 1..255; null for a container ctrd started without one (streams are 255). */
+  console: number | null;
   /** PID of the container's init in the guest's initial namespace, if reported. */
   pid: number | null;
   raw: Record<string, unknown>;
@@ -74,7 +74,8 @@ export class Container {
 
   constructor(
     info: ContainerInfo,
-    readonly console: ContainerConsole,
+    /** Null when the container has no console stream. */
+    readonly console: ContainerConsole | null,
   ) {
     this.info = info;
     this.lifecycle = new ContainerLifecycle(info.name);
@@ -90,7 +91,7 @@ export class Container {
 
   /** Instructions and host ms from the `run` request to the container's first console byte. */
   firstOutputCost(): RequestCost | null {
-    const f = this.console.firstOutput;
+    const f = this.console?.firstOutput;
     if (!f || !this.startedAt) return null;
     return { instructions: Number(f.insnCount - this.startedAt.insnCount), hostMs: f.hostMs - this.startedAt.hostMs };
   }
@@ -119,11 +120,11 @@ export function containerInfo(v: unknown): ContainerInfo {
   const name = field(raw, "name");
   const consoleStream = num(field(raw, "console"));
   if (typeof name !== "string" || !name) throw new ContainerSpecError(`ctrd's container record has no name: ${JSON.stringify(raw).slice(0, 120)}`);
-  if (consoleStream === null || consoleStream < 1 || consoleStream >= PV_STREAMS) {
-    throw new ContainerSpecError(`ctrd's record of ${name} has no console stream in 1..${PV_STREAMS - 1}`);
+  if (consoleStream !== null && consoleStream !== 0 && (consoleStream < 1 || consoleStream >= PV_STREAMS)) {
+    throw new ContainerSpecError(`ctrd's record of ${name} has console stream ${consoleStream}, outside 1..${PV_STREAMS - 1}`);
   }
   const state = field(raw, "state");
-  return { name, state: typeof state === "string" ? state : "running", console: consoleStream, pid: num(field(raw, "pid")), raw };
+  return { name, state: typeof state === "string" ? state : "running", console: consoleStream || null, pid: num(field(raw, "pid")), raw };
 }
 
 /** A `stats` record → CgroupFigures (memory figures in bytes; pages = bytes / 4096 rounded up). */
@@ -245,8 +246,10 @@ export class ContainerManager {
   async rm(name: string): Promise<void> {
     await this.transition(name, "remove", ["rm", name]);
     const c = this.get(name);
-    this.byStream.delete(c.info.console);
-    this.machine.pvchan.discard(c.info.console);
+    if (c.info.console !== null && this.byStream.get(c.info.console) === c) {
+      this.byStream.delete(c.info.console);
+      this.machine.pvchan.discard(c.info.console);
+    }
     this.containers.delete(name);
   }
 
@@ -304,17 +307,23 @@ export class ContainerManager {
   }
 
   private claim(info: ContainerInfo): Container {
-    const other = this.byStream.get(info.console);
-    if (other && other.name !== info.name) {
-      throw new ContainerSpecError(`ctrd gave console stream ${info.console} to ${info.name}, but ${other.name} holds it`);
+    const k = info.console;
+    if (k === null) {
+      const c = new Container(info, null);
+      this.containers.set(info.name, c);
+      return c;
     }
-    const console = new ContainerConsole(this.channel, info.console);
+    const other = this.byStream.get(k);
+    if (other && other.name !== info.name && other.state !== "removed") {
+      throw new ContainerSpecError(`ctrd gave console stream ${k} to ${info.name}, but ${other.name} holds it`);
+    }
+    const console = new ContainerConsole(this.channel, k);
     const c = new Container(info, console);
     this.containers.set(info.name, c);
-    this.byStream.set(info.console, c);
-    const early = this.unclaimed.get(info.console);
+    this.byStream.set(k, c);
+    const early = this.unclaimed.get(k);
     if (early) {
-      this.unclaimed.delete(info.console);
+      this.unclaimed.delete(k);
       console.deliver(Uint8Array.from(early.bytes), early.first);
     }
     return c;
@@ -334,7 +343,7 @@ export class ContainerManager {
     if (!this.incoming.size) return;
     for (const [stream, slot] of this.incoming) {
       const c = this.byStream.get(stream);
-      if (c) c.console.deliver(Uint8Array.from(slot.bytes), slot.first);
+      if (c?.console) c.console.deliver(Uint8Array.from(slot.bytes), slot.first);
       else {
         const u = this.unclaimed.get(stream);
         if (u) u.bytes.push(...slot.bytes);
