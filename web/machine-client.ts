@@ -16,6 +16,23 @@ import {
 import { ByteRing, RING_HEAD, waitForChange } from "../src/worker/ring.js";
 
 const encoder = new TextEncoder();
+/** Key input is sent whole (an escape sequence must not be cut); longer input goes in pieces of at most this many characters. */
+const KEYS_CHUNK = 256;
+
+/** Cut terminal input into pieces of ≤ `max` characters, never inside an ESC sequence near a cut. */
+export function splitKeys(data: string, max: number): string[] {
+  const parts: string[] = [];
+  let rest = data;
+  while (rest.length > max) {
+    let cut = max;
+    const esc = rest.lastIndexOf("\x1b", cut - 1);
+    if (esc > 0 && cut - esc < 16) cut = esc;
+    parts.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  if (rest) parts.push(rest);
+  return parts;
+}
 
 export class MachineClient {
   readonly api: Comlink.Remote<MachineWorkerApi>;
@@ -56,7 +73,7 @@ export class MachineClient {
 
   /** Keys for the PS/2 keyboard, as terminal input (the VGA view's keystrokes). */
   sendKeys(data: string): void {
-    this.send(this.kbdIn, encoder.encode(data));
+    for (const part of splitKeys(data, KEYS_CHUNK)) this.send(this.kbdIn, encoder.encode(part));
   }
 
   private send(ring: ByteRing, bytes: Uint8Array): void {

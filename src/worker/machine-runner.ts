@@ -215,7 +215,14 @@ export class MachineRunner implements MachineWorkerApi {
       const bell = Atomics.load(rings.doorbell, DOORBELL); // before reading input: no lost wake-ups
       this.pumpInput();
       const t0 = this.now();
-      const st: RunState = m.runFor(this.slice);
+      let st: RunState;
+      try {
+        st = m.runFor(this.slice);
+      } catch (e) {
+        // a trap in the core or a bug in a device: the machine is dead, the worker is not
+        m.stop({ reason: "internal-error", message: `internal error: ${(e as Error)?.message ?? String(e)}` });
+        st = "stopped";
+      }
       const t1 = this.now();
       if (st === "running") this.resizeSlice(t1 - t0);
       this.flushOutput();

@@ -135,6 +135,23 @@ describe("MachineRunner", () => {
     expect((await r.step(1000)).instructions).toBeGreaterThan(1);
   });
 
+  it("a failure inside the core stops the machine with an internal error instead of killing the worker", async () => {
+    const page = pageSide();
+    const r = new MachineRunner(async () => {
+      const core = await loadCoreNode();
+      core.run = () => {
+        throw new Error("unreachable executed");
+      };
+      return core;
+    });
+    await r.create(guestConfig("hello"), page.channels);
+    await r.start();
+    await r.pause(); // resolves once the loop has ended
+    const s = await r.stats();
+    expect(s.state).toBe("stopped");
+    expect(s.stop).toEqual({ reason: "internal-error", message: "internal error: unreachable executed", status: 70 });
+  });
+
   it("refuses a malformed kernel with the loader's one-line message, prefixed by the file name as the CLI does", async () => {
     const page = pageSide();
     const r = new MachineRunner(() => loadCoreNode());
