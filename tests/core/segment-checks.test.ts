@@ -14,7 +14,7 @@ const RO = 0x1 | L.ATTR_S | L.ATTR_P; //           read-only data, accessed
 const RW_DOWN = 0x7 | L.ATTR_S | L.ATTR_P; //      read/write expand-down data, accessed
 const CODE_R = 0xb | L.ATTR_S | L.ATTR_P; //       execute/read code, accessed
 const CODE_X = 0x9 | L.ATTR_S | L.ATTR_P; //       execute-only code, accessed
-const SEL = { limited: 0x18, expDown: 0x20, readOnly: 0x28, codeRead: 0x30, codeExec: 0x38, notPresent: 0x40 };
+const SEL = { limited: 0x18, expDown: 0x30, readOnly: 0x38, codeRead: 0x40, codeExec: 0x48, notPresent: 0x50, stack: 0x58 };
 const GDT: [number, [number, number]][] = [
   [SEL.limited, descriptor(BASE, 0xfff, RW | L.ATTR_DB)],
   [SEL.expDown, descriptor(BASE, 0xfff, RW_DOWN | L.ATTR_DB)],
@@ -22,6 +22,7 @@ const GDT: [number, [number, number]][] = [
   [SEL.codeRead, descriptor(0, 0xffffffff, CODE_R | L.ATTR_DB | L.ATTR_G)],
   [SEL.codeExec, descriptor(0, 0xffffffff, CODE_X | L.ATTR_DB | L.ATTR_G)],
   [SEL.notPresent, descriptor(0, 0xffffffff, (RW & ~L.ATTR_P) | L.ATTR_DB | L.ATTR_G)],
+  [SEL.stack, descriptor(0, 0x205fff, RW | L.ATTR_DB | L.ATTR_G)], // 4 KiB granular: offsets ..0x205FFF
 ];
 
 const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
@@ -86,6 +87,19 @@ describe.skipIf(!coreBuilt())("segment checks (SDM Vol. 3A §5.3–5.4)", () => 
       const r = runBytes(m, bytes, { regs: [0, 0, 0, 0x203000, 0x205800, 0, 0, 0] });
       expect({ vector: r.vector, eip: r.eip }).toEqual({ vector: L.EXC_UD, eip: INSN });
     }
+  });
+  // SS with limit 0x205FFF; ESP (0x205800) stays valid so the exception frame can be pushed
+  it("a read through SS beyond its limit is #SS(0), through DS #GP(0)", () => {
+    run2(load(L.SEG_SS, SEL.stack), [0x36, 0xa1, ...le32(0x205ffc)]);
+    run2(load(L.SEG_SS, SEL.stack), [0x36, 0xa1, ...le32(0x205ffd)], [L.EXC_SS, 0]);
+    run2(load(L.SEG_DS, SEL.stack), [0xa1, ...le32(0x206000)], [L.EXC_GP, 0]);
+  });
+  it("[EBP+disp] defaults to SS and is limit-checked against it: #SS(0)", () => {
+    const r = runBytes(m, [...load(L.SEG_SS, SEL.stack), 0x8b, 0x45, 0x04], {
+      gdt: GDT,
+      regs: [0, 0, 0, 0, 0x205800, 0x205ffc, 0, 0],
+    });
+    faultsAt(r, 3, 9, L.EXC_SS, 0);
   });
   it("EMMS with CR0.EM=1 is #UD", () => {
     const r = runBytes(m, [0x0f, 0x77], { cr0Set: L.CR0_EM });
