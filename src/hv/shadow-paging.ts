@@ -53,6 +53,7 @@ export type PageFaultOutcome =
   | { kind: "guest-fault"; code: number }
   | { kind: "pt-write"; frame: number }
   | { kind: "window-moved" }
+  | { kind: "accessed-bit"; offset: number }
   | { kind: "window-conflict" };
 
 interface PendingStep {
@@ -200,6 +201,12 @@ export class ShadowPaging {
     const user = (code & L.PF_U) !== 0;
     if (lin >>> 22 === this.winPde) {
       if (this.guestMapsSlot(this.winPde)) return this.moveWindow() ? { kind: "window-moved" } : { kind: "window-conflict" };
+      const offset = (lin - this.windowLinear) >>> 0;
+      if (write && !user && (offset & 7) === 4 && offset < HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) {
+        // the core setting a descriptor's accessed bit in the read-only shadow GDT/LDT
+        const hi = this.rd(this.hvBase + HV_SHADOW_GDT + offset);
+        if (hi & 0x1000 && !(hi & 0x100)) return { kind: "accessed-bit", offset };
+      }
       this.counters.guestFaults++;
       return { kind: "guest-fault", code: (write ? L.PF_W : 0) | (user ? L.PF_U : 0) };
     }

@@ -36,12 +36,21 @@ describe("built-in guests: trap mode gives the bare-metal output", () => {
 });
 
 describe("system-level kernels in two trap-mode VMs at once", () => {
-  for (const name of ["paging", "exceptions", "irq", "triple"]) {
+  for (const name of ["paging", "exceptions", "irq", "kpages", "triple"]) {
     it(`${name}: same output and ending as bare metal`, async () => {
       const { bare } = await sameAsBare(systemKernel(name));
       expect(bare.out[0]).toMatch(/\n(ok|summary)/); // it ran its checks (bare-metal FAILs, if any, are the core's)
     });
   }
+
+  it("dftask: a #DF through a task gate and IRET back through the link pass in trap mode", async () => {
+    const trap = await runVms(systemKernel("dftask"), 2, "trap");
+    for (let k = 0; k < 2; k++) {
+      expect(trap.out[k]).toMatch(/summary: 3 passed, 0 failed/);
+      expect(trap.hv.stats()[k].trapExits["task switch"]).toBe(2);
+      expect(trap.hv.stats()[k].trapExits["task return"]).toBe(2);
+    }
+  });
 
   it("rings: only checks of sensitive-but-unprivileged instructions differ, and those sites are reported", async () => {
     const kernel = systemKernel("rings");

@@ -182,6 +182,14 @@ export class TrapEngine implements GuestMode {
           this.cr2 = lin;
           this.reflect(L.EXC_PF, out.code, "exception", eip);
           break;
+        case "accessed-bit": {
+          const inLdt = out.offset >= HV_SHADOW_GDT_BYTES;
+          const index = ((inLdt ? out.offset - HV_SHADOW_GDT_BYTES : out.offset) >>> 3) as number;
+          this.markAccessed((index << 3) | (inLdt ? 4 : 0));
+          reason = "accessed bit";
+          action = () => `set the accessed bit of ${inLdt ? "LDT" : "GDT"} entry ${index} in the guest's table and the shadow`;
+          break;
+        }
         case "window-moved":
           reason = "#PF window";
           action = () => `the guest maps the hypervisor's window: moved it to 0x${this.shadow.windowLinear.toString(16)}`;
@@ -352,6 +360,22 @@ export class TrapEngine implements GuestMode {
     return (this.shadow.windowLinear + HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) >>> 0;
   }
 
+  /**
+   * Set the accessed bit of guest descriptor `sel` (SDM Vol. 3A §3.4.5.1) in the guest's table
+   * and in its shadow. The shadow keeps the guest's accessed bits, so the core's own attempt to
+   * set one writes the read-only window and exits here.
+   */
+  markAccessed(sel: number): void {
+    const table = sel & 4 ? this.ldt : this.gdtr;
+    const at = table.base + (sel & ~7) + 4;
+    const hi = this.mem.read(at, 4);
+    if (hi === null || !(hi & 0x1000) || hi & 0x100) return;
+    this.mem.write(at, 4, hi | 0x100);
+    const shadowAt = this.shadow.hvBase + (sel & 4 ? HV_SHADOW_LDT : HV_SHADOW_GDT) + (sel & ~7) + 4;
+    const view = this.mem.regionView;
+    view.setUint32(shadowAt, (view.getUint32(shadowAt, true) | 0x100) >>> 0, true);
+  }
+
   /** `err` names a present guest call gate (shadowed not present). */
   isCallGate(err: number): boolean {
     if (err === NO_ERROR || err & 3 || (err & ~7) === 0) return false;
@@ -385,8 +409,12 @@ export class TrapEngine implements GuestMode {
     return parseDescriptor(lo, hi);
   }
 
-  /** The real segment cache for guest selector `sel` with descriptor `d` (DPL 0 compressed to 1). */
+  /**
+   * The real segment cache for guest selector `sel` with descriptor `d` (DPL 0 compressed to 1),
+   * for a load the hypervisor performs: it sets the descriptor's accessed bit as the processor would.
+   */
   realSegment(sreg: number, sel: number, d: Descriptor): SegmentCache {
+    if (d.attr & L.ATTR_S && !(d.attr & L.ATTR_ACCESSED)) this.markAccessed(sel); // the load sets it
     let attr = d.attr | (d.attr & L.ATTR_S ? L.ATTR_ACCESSED : 0);
     if (attr & L.ATTR_S && d.dpl === 0) attr |= 1 << L.ATTR_DPL_SHIFT;
     let selector = sel;
@@ -395,8 +423,8 @@ export class TrapEngine implements GuestMode {
   }
 
   /**
-   * The shadow of one guest code/data descriptor: DPL 0 becomes DPL 1 and the accessed bit is
-   * preset (the core never writes the read-only window). Non-conforming DPL-3 code is marked not
+   * The shadow of one guest code/data descriptor: DPL 0 becomes DPL 1; the accessed bit is the
+   * guest's (the core setting it faults on the read-only window: markAccessed). Non-conforming DPL-3 code is marked not
    * present, so every entry into ring 3 (IRET, RETF, far JMP/CALL) faults with #NP and is
    * emulated: the hypervisor then knows the user's EFLAGS image (IF, IOPL), which a native IRET at
    * CPL 1 would silently drop. System descriptors (TSS, LDT, gates) are left out: LTR and LLDT are
@@ -407,7 +435,7 @@ export class TrapEngine implements GuestMode {
       // a 32-bit call gate stays visible to LAR but not present: using it raises #NP, emulated
       return ((hi >>> 8) & 0x1f) === 0x0c ? [lo >>> 0, (hi & ~0x8000) >>> 0] : [0, 0];
     }
-    let h = hi | 0x100;
+    let h = hi;
     const dpl = (h >>> 13) & 3;
     if (dpl === 0) h |= 1 << 13;
     if (dpl === 3 && (h & 0x0c00) === 0x0800) h &= ~0x8000; // code, not conforming
