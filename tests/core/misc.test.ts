@@ -1,7 +1,8 @@
-// ISA unit tests, misc family: flag instructions, NOP, #UD encodings (native fixtures), and what
-// no native run can check: CPUID and RDTSC as the tabvisor PC defines them (docs/core-api.md,
-// DESIGN "The platform"), and the exceptions of the x87/MMX/SSE opcodes the core does not
-// implement (SDM Vol. 3A §2.5 CR0.EM/TS, §13.1 and Vol. 2 "CPUID").
+// ISA unit tests, misc family: flag instructions, NOP, #UD encodings, LAR/LSL/VERR/VERW (native
+// fixtures), and what no native run can check: CPUID and RDTSC as the tabvisor PC defines them
+// (docs/core-api.md, DESIGN "The platform"), IN/OUT through EXIT_IO, and the exceptions of the
+// x87/MMX/SSE opcodes the core does not implement (SDM Vol. 3A §2.5 CR0.EM/TS, §13.1 and Vol. 2
+// "CPUID").
 import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/layout.js";
 import { describeFamily, runBytes, type IsaMachine } from "./harness.js";
@@ -63,6 +64,57 @@ describeFamily("misc", (machine: () => IsaMachine) => {
       const r = runBytes(machine(), [0x0f, 0x31], { cr4: L.CR4_TSD });
       expect(r.vector).toBeUndefined();
     });
+  });
+
+  describe("IN and OUT (docs/core-api.md EXIT_IO)", () => {
+    const start = (bytes: number[], eax: number, edx: number) => {
+      const m = machine();
+      m.reset({ code: Uint8Array.from(bytes), at: INSN, regs: [eax, 0, edx, 0, 0x205800, 0, 0, 0], eflags: 0x202 });
+      m.sync();
+      return m;
+    };
+    const OUTS: [string, number[], number, number][] = [
+      ["out 0x80, al (E6 80)", [0xe6, 0x80], 0x80, 1],
+      ["out dx, al (EE)", [0xee], 0x3f8, 1],
+      ["out dx, ax (66 EF)", [0x66, 0xef], 0x3f8, 2],
+      ["out dx, eax (EF)", [0xef], 0x3f8, 4],
+      ["out 0xf4, eax (E7 F4)", [0xe7, 0xf4], 0xf4, 4],
+    ];
+    for (const [name, bytes, port, size] of OUTS) {
+      it(`${name} exits with port, size and the value, retired`, () => {
+        const m = start(bytes, 0x89abcdef, 0xffff03f8);
+        expect(m.core.run(10)).toBe(L.EXIT_IO);
+        const st = m.core.state;
+        const mask = size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+        expect({ port: st.exitPort, size: st.exitSize, dir: st.exitDir, data: st.exitData, eip: st.eip }).toEqual({
+          port,
+          size,
+          dir: L.IO_OUT,
+          data: (0x89abcdef & mask) >>> 0,
+          eip: INSN + bytes.length,
+        });
+      });
+    }
+    const INS: [string, number[], number, number][] = [
+      ["in al, 0x60 (E4 60)", [0xe4, 0x60], 0x60, 1],
+      ["in al, dx (EC)", [0xec], 0x3fd, 1],
+      ["in ax, dx (66 ED)", [0x66, 0xed], 0x3fd, 2],
+      ["in eax, dx (ED)", [0xed], 0x3fd, 4],
+    ];
+    for (const [name, bytes, port, size] of INS) {
+      it(`${name} waits for the host's value and merges it into EAX`, () => {
+        const m = start(bytes, 0x89abcdef, 0x000003fd);
+        expect(m.core.run(10)).toBe(L.EXIT_IO);
+        const st = m.core.state;
+        expect({ port: st.exitPort, size: st.exitSize, dir: st.exitDir, eip: st.eip }).toEqual({ port, size, dir: L.IO_IN, eip: INSN });
+        st.exitData = 0x5a5a1234;
+        st.ioReady = true;
+        const r = m.runToHalt();
+        const keep = size === 4 ? 0 : size === 2 ? 0xffff0000 : 0xffffff00;
+        expect(r.regs[L.REG_EAX]).toBe(((0x89abcdef & keep) | (0x5a5a1234 & ~keep)) >>> 0);
+        expect(r.eip).toBe(INSN + bytes.length);
+      });
+    }
   });
 
   describe("x87, MMX and SSE opcodes (no FPU, CPUID advertises none)", () => {

@@ -56,6 +56,44 @@ describeFamily("string", (machine: () => IsaMachine) => {
       expect(Array.from(m.ram.subarray(DST, DST + 10))).toEqual(Array.from({ length: 10 }, (_, i) => 0xa0 + i));
     });
 
+    it("REP OUTSB exits once per element with the byte, in both directions", () => {
+      for (const df of [0, 1]) {
+        const m = machine();
+        const src = df ? SRC + 2 : SRC;
+        m.reset({ code: Uint8Array.from([0xf3, 0x6e]), at: INSN, regs: [0, 3, 0x3f8, 0, 0x205800, 0, src, 0], eflags: 0x202 | (df ? 0x400 : 0) });
+        m.ram.set([0x41, 0x42, 0x43], SRC);
+        m.sync();
+        const seen: number[] = [];
+        for (let k = 0; k < 3; k++) {
+          expect(m.core.run(1000)).toBe(L.EXIT_IO);
+          const st = m.core.state;
+          expect({ port: st.exitPort, size: st.exitSize, dir: st.exitDir }).toEqual({ port: 0x3f8, size: 1, dir: L.IO_OUT });
+          seen.push(st.exitData & 0xff);
+          expect(reg(m, L.REG_ECX)).toBe(2 - k);
+        }
+        expect(seen).toEqual(df ? [0x43, 0x42, 0x41] : [0x41, 0x42, 0x43]);
+        expect(m.runToHalt().eip).toBe(INSN + 2);
+        expect(reg(m, L.REG_ESI)).toBe(df ? SRC - 1 : SRC + 3);
+      }
+    });
+
+    it("REP INSW completes each element with the host's answer (EXIT_IO, then IO_READY)", () => {
+      const m = machine();
+      m.reset({ code: Uint8Array.from([0x66, 0xf3, 0x6d]), at: INSN, regs: [0, 2, 0x1f0, 0, 0x205800, 0, 0, DST], eflags: 0x202 });
+      m.ram.fill(0, DST, DST + 8);
+      m.sync();
+      for (const answer of [0xbeef, 0x1234]) {
+        expect(m.core.run(1000)).toBe(L.EXIT_IO);
+        const st = m.core.state;
+        expect({ port: st.exitPort, size: st.exitSize, dir: st.exitDir }).toEqual({ port: 0x1f0, size: 2, dir: L.IO_IN });
+        st.exitData = answer;
+        st.ioReady = true;
+      }
+      const r = m.runToHalt();
+      expect({ eip: r.eip, ecx: r.regs[L.REG_ECX], edi: r.regs[L.REG_EDI] }).toEqual({ eip: INSN + 3, ecx: 0, edi: DST + 4 });
+      expect(Array.from(m.ram.subarray(DST, DST + 5))).toEqual([0xef, 0xbe, 0x34, 0x12, 0]);
+    });
+
     it("REP with ECX=0 retires as one instruction and changes nothing", () => {
       const m = machine();
       m.reset({ code: Uint8Array.from([0xf3, 0xab]), at: INSN, regs: [0x11223344, 0, 0, 0, 0x205800, 0, SRC, DST], eflags: 0x202 });
