@@ -139,7 +139,8 @@ async function main(argv) {
   const scenarios = [];
   for (const n of names) scenarios.push(await loadScenario(n)); // unknown names fail before anything runs
   let ok = true;
-  for (const s of scenarios) ok = (opts.perKernel ? await benchParts(s, opts) : (await benchScenario(s, opts)).ok) && ok;
+  // A scenario with its own run() measures something other than one guest on every engine (containers).
+  for (const s of scenarios) ok = (s.run ? await s.run(opts) : opts.perKernel ? await benchParts(s, opts) : (await benchScenario(s, opts)).ok) && ok;
   return ok ? 0 : 1;
 }
 

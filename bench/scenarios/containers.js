@@ -1,0 +1,203 @@
+// Scenario "containers": a container start versus a VM boot of the same kernel (the unix guest),
+// and memory per container versus per VM, as ratios measured in one run (docs/containers.md).
+// In-process on the built core and dist/ (src/containers/measure.ts does the measuring):
+//   - VM boot: a fresh machine (bare metal, and one trap-mode VM) from construction to the first
+//     answer of the guest's container daemon ctrd — guest instructions and host ms — and the guest
+//     RAM pages it touched;
+//   - container start: in one booted kernel, `run` request to reply for each of `count` containers
+//     (medians), their cgroup pages and the guest RAM pages touched per start;
+//   - density: then `dense` containers at once (256 by default) in one kernel.
+// Targets (issue 7): start ≥ 50× cheaper in instructions and host time, memory ≥ 20× smaller,
+// 256 containers in one kernel. Runs as part of `npm run bench`, or alone:
+// `node bench/scenarios/containers.js [--count N] [--dense N] [--rounds N]`.
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { BenchError, BenchFailure } from "../lib/bench-error.js";
+import { machineInfo, recordBaseName } from "../lib/report.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const RESULTS = join(ROOT, "bench/results");
+const TARGETS = { instructions: 50, hostTime: 50, memory: 20, dense: 256 };
+
+/** @type {import("../lib/scenario.js").Scenario & { run: typeof run, measure: typeof measure }} */
+export const scenario = {
+  name: "containers",
+  title: "unix guest: container start vs VM boot of the same kernel, memory per container vs per VM",
+  kernel: "guests/images/unix.elf",
+  engines: ["tabvisor"],
+  defaultRepeat: 1,
+  maxRepeat: 1,
+  cmdline: () => "",
+  memMiB: 128,
+  checksumPattern: /^$/,
+  run,
+  measure,
+};
+
+async function load() {
+  const dist = (p) => pathToFileURL(`${ROOT}dist/src/${p}`).href;
+  try {
+    const { loadCoreNode } = await import(dist("core/load-node.js"));
+    const measureMod = await import(dist("containers/measure.js"));
+    const { findGuest } = await import(dist("guests/registry.js"));
+    return { core: await loadCoreNode(), ...measureMod, findGuest };
+  } catch (e) {
+    throw new BenchError(`containers: cannot load the built tabvisor (npm run build): ${e.message}`);
+  }
+}
+
+const round = (x, d = 1) => (Number.isFinite(x) ? +x.toFixed(d) : null);
+
+/**
+ * The figures: VM boots (bare, trap) and container starts, medians over `rounds` rounds; then
+ * `dense` containers in one kernel. Throws BenchFailure with one line if the guest cannot do it.
+ */
+export async function measure({ rounds = 3, count = 16, dense = TARGETS.dense, ramMiB = 128, log = () => {} } = {}) {
+  const m = await load();
+  const g = m.findGuest("unix");
+  const image = {
+    kernel: readFileSync(join(ROOT, g.kernel)),
+    kernelName: g.kernel,
+    modules: g.modules.map((x) => ({ data: readFileSync(join(ROOT, x.path)), cmdline: `${x.path} ${x.args}`.trim() })),
+  };
+  const ramBytes = ramMiB << 20;
+  const attempt = async (what, fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw new BenchFailure(`containers: ${what}: ${e.message}`);
+    }
+  };
+  const comparisons = [];
+  const trapBoots = [];
+  for (let r = 1; r <= rounds; r++) {
+    const trap = await attempt("trap-mode VM boot", () => m.bootVm(m.core, image, { kind: "trap", ramBytes }));
+    trapBoots.push(trap.boot);
+    const vm = await attempt("VM boot", () => m.bootVm(m.core, image, { kind: "bare", ramBytes }));
+    const run = await attempt(`starting ${count} containers`, () => m.startContainers(vm, count, (k) => ({ name: `b${k}`, hostname: `b${k}` })));
+    const c = m.compare(vm.boot, run, 1 << 30);
+    comparisons.push(c);
+    log(`round ${r}/${rounds}: VM boot ${vm.boot.instructions} insns ${vm.boot.hostMs.toFixed(1)} ms; container start ${c.container.instructions} insns ${c.container.hostMs.toFixed(2)} ms`);
+  }
+  const med = (f) => m.median(comparisons.map(f));
+  const vmPages = med((c) => c.vm.touchedPages);
+  const ctPages = med((c) => c.container.pages);
+
+  // Density: `dense` containers live at once in one kernel.
+  const host = await attempt("VM boot for the density run", () => m.bootVm(m.core, image, { kind: "bare", ramBytes }));
+  let live = 0;
+  let denseError = null;
+  for (let k = 1; k <= dense; k++) {
+    try {
+      await host.manager.run({ name: `d${k}`, hostname: `d${k}` });
+      live++;
+    } catch (e) {
+      denseError = `container ${k}: ${e.message}`;
+      break;
+    }
+  }
+  let running = null;
+  try {
+    running = (await host.manager.ps()).filter((c) => c.state === "running").length;
+  } catch (e) {
+    denseError ??= `ps: ${e.message}`;
+  }
+
+  return {
+    kernel: g.kernel,
+    ramBytes,
+    rounds,
+    count,
+    vm: {
+      bare: { instructions: med((c) => c.vm.instructions), hostMs: round(med((c) => c.vm.hostMs), 3), touchedPages: vmPages },
+      trap: { instructions: m.median(trapBoots.map((b) => b.instructions)), hostMs: round(m.median(trapBoots.map((b) => b.hostMs)), 3), touchedPages: m.median(trapBoots.map((b) => b.touchedPages)) },
+    },
+    container: {
+      instructions: med((c) => c.container.instructions),
+      hostMs: round(med((c) => c.container.hostMs), 3),
+      pages: ctPages,
+      cgroupPages: comparisons[0].container.cgroupPages,
+      touchedPagesPerStart: round(med((c) => c.container.touchedPages), 2),
+    },
+    ratios: {
+      instructions: round(med((c) => c.ratios.instructions)),
+      hostTime: round(med((c) => c.ratios.hostTime)),
+      memory: round(med((c) => c.ratios.memory)),
+    },
+    fitIn1GiB: { vms: med((c) => c.fit.vms), containers: med((c) => c.fit.containers) },
+    dense: { asked: dense, started: live, running, error: denseError },
+    targets: TARGETS,
+  };
+}
+
+/** The report: a table of figures and ratios, each against its target. */
+function format(f) {
+  const n = (x) => (x === null || x === undefined ? "—" : x.toLocaleString("en-US"));
+  const verdict = (x, t) => (x !== null && x >= t ? "meets" : "MISSES");
+  return [
+    `containers: ${scenario.title}`,
+    `guest ${f.kernel}, ${f.ramBytes >> 20} MiB, ${f.rounds} round(s), ${f.count} container starts per round, medians`,
+    "",
+    "| | instructions | host ms | memory (pages) |",
+    "|---|---:|---:|---:|",
+    `| VM boot, bare metal (power-on → ctrd answers) | ${n(f.vm.bare.instructions)} | ${n(f.vm.bare.hostMs)} | ${n(f.vm.bare.touchedPages)} touched |`,
+    `| VM boot, trap-and-emulate | ${n(f.vm.trap.instructions)} | ${n(f.vm.trap.hostMs)} | ${n(f.vm.trap.touchedPages)} touched |`,
+    `| container start (run → reply) | ${n(f.container.instructions)} | ${n(f.container.hostMs)} | ${n(f.container.pages)} (cgroup ${n(f.container.cgroupPages)}, touched/start ${n(f.container.touchedPagesPerStart)}) |`,
+    "",
+    `VM boot / container start: ${n(f.ratios.instructions)}× instructions (target ≥ ${f.targets.instructions}×: ${verdict(f.ratios.instructions, f.targets.instructions)}), ` +
+      `${n(f.ratios.hostTime)}× host time (target ≥ ${f.targets.hostTime}×: ${verdict(f.ratios.hostTime, f.targets.hostTime)})`,
+    `VM memory / container memory: ${n(f.ratios.memory)}× (target ≥ ${f.targets.memory}×: ${verdict(f.ratios.memory, f.targets.memory)})`,
+    `in 1 GiB: ${n(f.fitIn1GiB.vms)} VMs or ${n(f.fitIn1GiB.containers)} containers on one kernel`,
+    `density: ${n(f.dense.started)} of ${n(f.dense.asked)} containers started in one kernel, ${n(f.dense.running)} running` +
+      (f.dense.error ? ` (stopped at ${f.dense.error})` : "") +
+      ` (target ${f.targets.dense}: ${f.dense.started >= f.targets.dense ? "meets" : "MISSES"})`,
+  ].join("\n");
+}
+
+function meetsTargets(f) {
+  const t = f.targets;
+  return f.ratios.instructions >= t.instructions && f.ratios.hostTime >= t.hostTime && f.ratios.memory >= t.memory && f.dense.started >= t.dense;
+}
+
+/** bench/run.js entry: measure, print, record in bench/results/ unless --no-record. True when every target is met. */
+export async function run(opts = {}) {
+  const log = (s) => process.stderr.write(`bench: containers: ${s}\n`);
+  let f;
+  try {
+    f = await measure({ rounds: opts.runs ?? 3, log });
+  } catch (e) {
+    if (!(e instanceof BenchFailure)) throw e;
+    process.stdout.write(`\nFAILED: containers\n  ${e.message}\n  (nothing recorded)\n`);
+    return false;
+  }
+  const text = format(f);
+  process.stdout.write(`\n${text}\n`);
+  if (opts.record !== false) {
+    const date = new Date();
+    const machine = machineInfo(null);
+    const base = join(RESULTS, recordBaseName(date, machine, "containers"));
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(`${base}.json`, JSON.stringify({ scenario: "containers", date: date.toISOString(), machine, figures: f }, null, 2) + "\n");
+    writeFileSync(`${base}.md`, `# Benchmark \`containers\`\n\n- date: ${date.toISOString()}\n- machine: ${machine.cpu}, ${machine.cores} cores\n\n${text}\n`);
+    process.stdout.write(`recorded ${base.slice(ROOT.length)}.json\n`);
+  }
+  return meetsTargets(f);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const opt = (name, dflt) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : dflt;
+  };
+  try {
+    const f = await measure({ rounds: opt("--rounds", 3), count: opt("--count", 16), dense: opt("--dense", TARGETS.dense), log: (s) => process.stderr.write(`${s}\n`) });
+    process.stdout.write(format(f) + "\n");
+    process.exitCode = meetsTargets(f) ? 0 : 1;
+  } catch (e) {
+    if (!(e instanceof BenchFailure || e instanceof BenchError)) throw e;
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exitCode = 1;
+  }
+}
