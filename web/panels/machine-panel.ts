@@ -159,8 +159,9 @@ export class MachinePanel {
     const wasRunning = this.isRunning();
     await this.client.api.reset();
     this.client.clearRings();
-    this.com1.term.reset();
-    this.vgaTerm?.term.reset();
+    // RIS through the write queue: output of the old run still being parsed lands before it
+    this.com1.term.write("\x1bc");
+    this.vgaTerm?.term.write("\x1bc");
     if (this.view === "vga") await this.client.api.watchScreen(true);
     this.prevSample = null;
     this.message.textContent = "";
