@@ -143,7 +143,7 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     await page.close();
   });
 
-  it("shows the VGA text screen as a second view", async () => {
+  it("shows the VGA text screen as a second view whose keys reach the guest through the PS/2 keyboard", async () => {
     const { page, errors } = await open();
     await waitForText(page, 0, "\n# ");
     await panel(page, 0).locator("button[data-view=vga]").click();
@@ -152,6 +152,10 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     const vga = await waitForText(page, 0, "unix: booting", "vga");
     expect(vga).toContain("tabvisor unix: a teaching kernel");
     expect(vga.split("\n").length).toBeLessThanOrEqual(25);
+    // keys typed in this view go to the PS/2 keyboard, and the shell answers on the screen
+    await typeInto(page, 0, "echo via-ps2-keyboard\n", "vga");
+    const after = await waitForText(page, 0, /\nvia-ps2-keyboard\s*\n# /, "vga");
+    expect(after).toContain("# echo via-ps2-keyboard");
     expect(errors).toEqual([]);
     await page.close();
   });
