@@ -42,6 +42,7 @@ export interface ShadowCounters {
   shadowFaults: number; //   #PF exits resolved by filling a shadow entry
   guestFaults: number; //    #PF exits reflected to the guest
   pteWrites: number; //      guest writes to its page tables, emulated by one-instruction steps
+  tableWrites: number; //    guest writes to the pages holding its GDT/LDT, stepped the same way
   cr3Switches: number; //    guest CR3 loads
   flushes: number; //        all shadow entries dropped (CR3, CR0/CR4 changes, pool exhausted)
   invlpg: number; //         guest INVLPGs
@@ -51,7 +52,7 @@ export interface ShadowCounters {
 export type PageFaultOutcome =
   | { kind: "filled" }
   | { kind: "guest-fault"; code: number }
-  | { kind: "pt-write"; frame: number }
+  | { kind: "pt-write"; frame: number; pageTable: boolean }
   | { kind: "window-moved" }
   | { kind: "accessed-bit"; offset: number }
   | { kind: "window-conflict" };
@@ -63,7 +64,7 @@ interface PendingStep {
 }
 
 export class ShadowPaging {
-  readonly counters: ShadowCounters = { shadowFaults: 0, guestFaults: 0, pteWrites: 0, cr3Switches: 0, flushes: 0, invlpg: 0 };
+  readonly counters: ShadowCounters = { shadowFaults: 0, guestFaults: 0, pteWrites: 0, tableWrites: 0, cr3Switches: 0, flushes: 0, invlpg: 0 };
   /** Region offset of the hypervisor area (= guest RAM size). */
   readonly hvBase: number;
   /** Guest frame → region offsets of the shadow tables derived from it (entry k from its entry k). */
@@ -174,6 +175,30 @@ export class ShadowPaging {
     return this.derived.has(frame);
   }
 
+  /** Guest frames holding the guest's GDT/LDT: written only through one-instruction steps. */
+  private readonly watched = new Set<number>();
+  /** Called after a step changed a watched frame. */
+  onWatchedWrite: () => void = () => {};
+
+  /** Watch exactly `frames` (replacing the previous set); write-protect their current mappings. */
+  watch(frames: Iterable<number>): void {
+    this.watched.clear();
+    for (const f of frames) {
+      this.watched.add(f);
+      for (const spte of this.rmap.get(f) ?? []) {
+        const e = this.rd(spte);
+        if (e & L.PTE_P && e >>> 12 === f && e & L.PTE_W) {
+          this.wr(spte, e & ~L.PTE_W);
+          this.dirty = true;
+        }
+      }
+    }
+  }
+
+  private isProtected(frame: number): boolean {
+    return this.derived.has(frame) || this.watched.has(frame);
+  }
+
   /** Start tracking `frame` as a source of the shadow table at `table`; write-protect its mappings. */
   private track(frame: number, table: number): void {
     let list = this.derived.get(frame);
@@ -216,8 +241,8 @@ export class ShadowPaging {
       return { kind: "guest-fault", code: this.mem.faultCode };
     }
     const frame = t.gpa >>> 12;
-    if (write && this.isTracked(frame) && (t.writable || !(this.ctl.cr0 & L.CR0_WP))) {
-      return { kind: "pt-write", frame };
+    if (write && this.isProtected(frame)) {
+      return { kind: "pt-write", frame, pageTable: this.isTracked(frame) };
     }
     this.fill(lin, t, write, user);
     this.counters.shadowFaults++;
@@ -255,7 +280,7 @@ export class ShadowPaging {
       // CR0.WP=0: the guest kernel may write a read-only page; user code must still not.
       flags = (flags | L.PTE_W | L.PTE_D) & ~L.PTE_U;
     }
-    if (inside && this.isTracked(frame)) flags &= ~L.PTE_W;
+    if (inside && this.isProtected(frame)) flags &= ~L.PTE_W;
     const spteAt = (spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff);
     if (this.rd(spteAt) & L.PTE_P) this.dirty = true; // an upgrade: the TLB may hold the old entry
     this.wr(spteAt, (inside ? frame << 12 : OUTSIDE_FRAME) | flags);
@@ -280,7 +305,8 @@ export class ShadowPaging {
     const before = new Uint32Array(1024);
     for (let k = 0; k < 1024; k++) before[k] = this.mem.phys32(frame * PAGE + 4 * k);
     this.pending = { spte, frame, before };
-    this.counters.pteWrites++;
+    if (this.isTracked(frame)) this.counters.pteWrites++;
+    else this.counters.tableWrites++;
     this.dirty = true;
   }
 
@@ -295,11 +321,16 @@ export class ShadowPaging {
     this.pending = null;
     const e = this.rd(p.spte);
     if (e >>> 12 === p.frame) this.wr(p.spte, e & ~L.PTE_W);
+    let changed = false;
     for (let k = 0; k < 1024; k++) {
-      if (this.mem.phys32(p.frame * PAGE + 4 * k) !== p.before[k]) this.entryChanged(p.frame, k);
+      if (this.mem.phys32(p.frame * PAGE + 4 * k) !== p.before[k]) {
+        changed = true;
+        if (this.isTracked(p.frame)) this.entryChanged(p.frame, k);
+      }
     }
     this.dirty = true;
     this.settle();
+    if (changed && this.watched.has(p.frame)) this.onWatchedWrite();
   }
 
   /** Apply a window move that a page-directory write made necessary. */

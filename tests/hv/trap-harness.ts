@@ -52,3 +52,15 @@ export async function runVms(kernel: Uint8Array, count: number, mode: VmMode, op
 
 /** The system-level test kernels of tests/fixtures/system (paging, rings, exceptions, ...). */
 export const systemKernel = (name: string) => image(`tests/fixtures/system/images/${name}-O2.elf`);
+
+export const le32 = (v: number) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
+
+/** A flat Multiboot image (a.out kludge, header flag 16) loaded at 1 MiB; `code` runs at 0x100030. */
+export function flatImage(code: number[]): Uint8Array {
+  const base = 0x100000;
+  const flags = 0x00010003;
+  const magic = 0x1badb002;
+  const total = 48 + code.length;
+  const h = [magic, flags, (-(magic + flags)) >>> 0, base, base, base + total, base + total, base + 48];
+  return Uint8Array.from([...h.flatMap(le32), ...new Array(16).fill(0), ...code]);
+}

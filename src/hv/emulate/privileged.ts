@@ -327,7 +327,10 @@ function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
       }
       const old = e.ctl.cr0;
       e.ctl.cr0 = ((v & CR0_DEFINED) | L.CR0_ET) >>> 0;
-      if ((old ^ e.ctl.cr0) & (L.CR0_PG | L.CR0_WP)) e.shadow.flushAll();
+      if ((old ^ e.ctl.cr0) & (L.CR0_PG | L.CR0_WP)) {
+        e.shadow.flushAll();
+        e.watchTables(); // the GDT's frames as the new translation sees them
+      }
       e.applyRealControl();
       next(e, eip, insn);
       return { reason: "mov cr", action: () => `virtual CR0 = ${hex(e.ctl.cr0)}` };
@@ -346,7 +349,10 @@ function controlRegister(e: TrapEngine, insn: Insn, eip: number): Emulated {
       if (v & ~CR4_SUPPORTED) return gp(e, eip);
       const old = e.ctl.cr4;
       e.ctl.cr4 = v;
-      if ((old ^ v) & L.CR4_PSE) e.shadow.flushAll();
+      if ((old ^ v) & L.CR4_PSE) {
+        e.shadow.flushAll();
+        e.watchTables();
+      }
       e.applyRealControl();
       next(e, eip, insn);
       return { reason: "mov cr", action: () => `virtual CR4 = ${hex(v)}` };

@@ -95,8 +95,12 @@ export class TrapEngine implements GuestMode {
     this.cpu = vm.cpu;
     this.mem = new GuestMemory(vm.cpu, vm.guestRamBytes, this.ctl);
     this.shadow = new ShadowPaging(this.mem, this.ctl);
-    this.shadow.onAddressSpace = () => this.observed.clear();
+    this.shadow.onAddressSpace = () => {
+      this.observed.clear();
+      this.watchTables();
+    };
     this.shadow.onWindowMove = () => this.applyWindow();
+    this.shadow.onWatchedWrite = () => this.syncShadowGdt();
     this.mem.onWrite = (gpa) => this.shadow.noteWrite(gpa);
   }
 
@@ -195,8 +199,9 @@ export class TrapEngine implements GuestMode {
           action = () => `the guest maps the hypervisor's window: moved it to 0x${this.shadow.windowLinear.toString(16)}`;
           break;
         case "pt-write":
-          reason = "pte-write";
-          action = () => `stepping one write to guest page table frame 0x${out.frame.toString(16)}`;
+          reason = out.pageTable ? "pte-write" : "table-write";
+          action = () =>
+            `stepping one write to the guest's ${out.pageTable ? "page table" : "GDT/LDT page"} at frame 0x${out.frame.toString(16)}`;
           this.shadow.beginStep(lin, out.frame);
           break;
         default:
@@ -463,14 +468,33 @@ export class TrapEngine implements GuestMode {
     return changed;
   }
 
-  /** Rebuild the shadow GDT (and LDT) from the guest's; true if anything changed. */
+  /**
+   * Rebuild the shadow GDT (and LDT) from the guest's; true if anything changed. The guest frames
+   * holding them are watched: a guest write there is stepped and the shadow rebuilt, so a
+   * descriptor edited in place is seen by the next segment load.
+   */
   syncShadowGdt(): boolean {
     let changed = this.copyShadowTable(this.gdtr.base, this.gdtr.limit, this.shadow.hvBase + HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, true);
     if (this.ldt.selector & ~3) {
       changed = this.copyShadowTable(this.ldt.base, this.ldt.limit, this.shadow.hvBase + HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, false) || changed;
     }
     this.applyWindow();
+    this.watchTables();
     return changed;
+  }
+
+  /** Watch the guest frames of its GDT and LDT (their linear-to-physical mapping may change with CR3). */
+  watchTables(): void {
+    const frames = new Set<number>();
+    const add = (base: number, limit: number) => {
+      for (let p = base & ~0xfff; p <= base + limit; p += 4096) {
+        const t = this.mem.translate(p >>> 0, false, false, false);
+        if (t) frames.add(t.gpa >>> 12);
+      }
+    };
+    add(this.gdtr.base, Math.min(this.gdtr.limit, HV_SHADOW_GDT_BYTES - 1));
+    if (this.ldt.selector & ~3) add(this.ldt.base, this.ldt.limit);
+    this.shadow.watch(frames);
   }
 
   /** The guest's LDT (selector, base, limit) as its LLDT set it. */
