@@ -9,7 +9,6 @@
 // repeat. The slice is resized so one runFor takes about SLICE_TARGET_MS. An idle guest
 // ("waiting") sleeps on the input doorbell until input comes or its next realtime timer is due; a
 // full COM1 ring pauses the guest until the page reads (back-pressure, like a slow serial line).
-import * as L from "../../assembly/layout.js";
 import type { Core } from "../core/core.js";
 import { GuestRamError } from "../core/core.js";
 import { Machine, type RunState } from "../hv/vm.js";
@@ -311,6 +310,3 @@ export class MachineRunner implements MachineWorkerApi {
     };
   }
 }
-
-/** The exit reason names stats use, in EXIT_* order (for UIs that list every reason). */
-export const EXIT_REASON_NAMES: readonly string[] = L.EXIT_NAMES;

@@ -165,6 +165,7 @@ export class MachinePanel {
     if (this.view === "vga") await this.client.api.watchScreen(true);
     this.prevSample = null;
     this.message.textContent = "";
+    this.message.classList.remove("error");
     if (wasRunning) await this.client.api.start();
     await this.refresh();
   }
