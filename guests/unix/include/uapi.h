@@ -18,8 +18,11 @@
 #define SYS_execve         11
 #define SYS_chdir          12
 #define SYS_time           13
+#define SYS_mknod          14
 #define SYS_lseek          19
 #define SYS_getpid         20
+#define SYS_mount          21
+#define SYS_umount         22
 #define SYS_pause          29
 #define SYS_kill           37
 #define SYS_mkdir          39
@@ -27,6 +30,7 @@
 #define SYS_dup            41
 #define SYS_pipe           42
 #define SYS_brk            45
+#define SYS_umount2        52
 #define SYS_ioctl          54
 #define SYS_setpgid        57
 #define SYS_dup2           63
@@ -34,11 +38,15 @@
 #define SYS_getpgrp        65
 #define SYS_chroot         61
 #define SYS_sethostname    74
+#define SYS_symlink        83
+#define SYS_readlink       85
 #define SYS_reboot         88
 #define SYS_wait4         114
 #define SYS_sigreturn     119
+#define SYS_clone         120
 #define SYS_uname         122
 #define SYS_getpgid       132
+#define SYS_fchdir        133
 #define SYS_nanosleep     162
 #define SYS_rt_sigreturn  173
 #define SYS_rt_sigaction  174
@@ -47,10 +55,17 @@
 #define SYS_stat64        195
 #define SYS_lstat64       196
 #define SYS_fstat64       197
+#define SYS_pivot_root    217
 #define SYS_getdents64    220
 #define SYS_gettid        224
 #define SYS_exit_group    252
 #define SYS_clock_gettime 265
+#define SYS_unshare       310
+#define SYS_setns         346
+#define SYS_msgget        399
+#define SYS_msgsnd        400
+#define SYS_msgrcv        401
+#define SYS_msgctl        402
 
 /* ---- errno ---- */
 #define EPERM    1
@@ -58,6 +73,7 @@
 #define ESRCH    3
 #define EINTR    4
 #define EIO      5
+#define ENXIO    6
 #define E2BIG    7
 #define ENOEXEC  8
 #define EBADF    9
@@ -85,6 +101,9 @@
 #define ENAMETOOLONG 36
 #define ENOSYS  38
 #define ENOTEMPTY 39
+#define ELOOP   40
+#define ENOMSG  42
+#define EIDRM   43
 
 /* ---- open(2) flags (octal, as in asm-generic/fcntl.h) ---- */
 #define O_RDONLY    0
@@ -110,6 +129,8 @@
 #define S_IFCHR  0020000
 #define S_IFREG  0100000
 #define S_IFIFO  0010000
+#define S_IFLNK  0120000
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
@@ -145,6 +166,7 @@ struct linux_dirent64 {
 #define DT_CHR 2
 #define DT_DIR 4
 #define DT_REG 8
+#define DT_LNK 10
 
 /* uname(2): struct new_utsname, six 65-byte strings */
 #define UTS_LEN 65
@@ -233,6 +255,39 @@ struct winsize {
 
 #define CLOCK_REALTIME  0
 #define CLOCK_MONOTONIC 1
+
+/* ---- clone(2) and unshare(2) flags (linux/sched.h); the low byte of clone's flags is the
+ * signal sent to the parent when the child exits ---- */
+#define CSIGNAL         0x000000FFu
+#define CLONE_VM        0x00000100u
+#define CLONE_FS        0x00000200u
+#define CLONE_FILES     0x00000400u
+#define CLONE_SIGHAND   0x00000800u
+#define CLONE_THREAD    0x00010000u
+#define CLONE_NEWNS     0x00020000u
+#define CLONE_NEWCGROUP 0x02000000u
+#define CLONE_NEWUTS    0x04000000u
+#define CLONE_NEWIPC    0x08000000u
+#define CLONE_NEWUSER   0x10000000u
+#define CLONE_NEWPID    0x20000000u
+#define CLONE_NEWNET    0x40000000u
+
+/* ---- mount(2) and umount2(2) (linux/mount.h) ---- */
+#define MS_RDONLY   1u
+#define MS_BIND     4096u
+#define MS_REC      16384u
+#define MNT_FORCE   1u
+#define MNT_DETACH  2u
+
+/* mknod(2) on i386 takes the old 16-bit dev_t: major << 8 | minor */
+#define MKDEV(major, minor) ((uint32_t)(major) << 8 | (uint32_t)(minor))
+
+/* ---- System V IPC (linux/ipc.h) ---- */
+#define IPC_PRIVATE 0
+#define IPC_CREAT   01000
+#define IPC_EXCL    02000
+#define IPC_NOWAIT  04000
+#define IPC_RMID    0
 
 /* Process memory layout (i386, like Linux for static binaries) */
 #define USER_BASE 0x08000000u     /* below: the kernel's direct map of physical memory */

@@ -25,7 +25,7 @@ void console_intr(void)
 {
     int c;
     while ((c = serial_getc_nowait()) >= 0)
-        tty_input((char)c);
+        tty_input(tty_console(), (char)c);
 }
 
 void console_write(const char *s, size_t n)

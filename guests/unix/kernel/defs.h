@@ -40,12 +40,34 @@ void console_enable_input(void);
 void kbd_init(void);
 void kbd_intr(void);
 
-/* tty.c */
-void tty_input(char c);
-int tty_read(char *dst, int n);
-int tty_write(const char *src, int n);
-int tty_ioctl(uint32_t cmd, uint32_t arg);
-void tty_set_fg(int pgid);
+/* tty.c: a terminal's line discipline state */
+#define TTY_LINE 256
+struct tty {
+    char *raw;                      /* ring: bytes received, not yet cooked */
+    uint32_t raw_size, raw_r, raw_w;
+    char line[TTY_LINE];            /* the line being edited */
+    int line_len;
+    char ready[TTY_LINE + 1];       /* a finished line, handed to readers */
+    int ready_len, ready_off;
+    int eof;                        /* ^D on an empty line */
+    int fg_pgid;                    /* foreground process group (global leader pid): gets SIGINT */
+    void (*out)(struct tty *t, const char *s, int n);
+    int stream;                     /* pvchan stream, for container consoles */
+};
+struct tty *tty_console(void);
+struct tty *tty_of(int major, int minor);
+void tty_input(struct tty *t, char c);
+int tty_read(struct tty *t, char *dst, int n);
+int tty_write(struct tty *t, const char *src, int n);
+int tty_ioctl(struct tty *t, uint32_t cmd, uint32_t arg);
+
+/* pvchan.c */
+void pvchan_init(void);
+int pvchan_present(void);
+void pvchan_intr(void);
+struct tty *pvchan_tty(int stream);
+int pvchan_ctl_read(char *dst, int n);
+int pvchan_ctl_write(const char *src, int n);
 
 /* kalloc.c */
 void kinit(uint32_t start, uint32_t end, const struct multiboot_module *mods, int nmods);
@@ -55,9 +77,11 @@ void *kmalloc(size_t n);            /* zeroed, n <= 2048 */
 void kfree(void *p);
 uint32_t kfree_pages(void);
 uint32_t kmem_total_pages(void);
-void kadd_page(void *page);         /* give a never-allocated page to the allocator */
+void kadd_page(void *page);
+void kreserve(uint32_t lo, uint32_t hi);     /* before kinit: a range kinit must not free */         /* give a never-allocated page to the allocator */
 
 /* vm.c */
+int uvm_fault(uint32_t *pgdir, uint32_t va);
 void kvm_init(uint32_t phys_end);
 uint32_t *pgdir_new(void);
 void pgdir_free(uint32_t *pgdir);
@@ -79,17 +103,21 @@ void wakeup(void *chan);
 void swtch(struct context **from, struct context *to);   /* swtch.S */
 
 /* proc.c */
-void proc_init(void);
-struct proc *proc_alloc(void);
-struct proc *proc_find(int pid);
+void proc_init(uint32_t *start, int n);
+struct proc *proc_find(int pid);       /* by global pid */
+struct proc *proc_init_proc(void);
 void user_init(void);
 int proc_fork(void);
+int proc_clone(uint32_t flags, uint32_t stack);
+void proc_free(struct proc *p);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, uint32_t status_uva, int options);
 const char *proc_state_name(enum procstate s);
 
 /* signal.c */
 int signal_send(struct proc *p, int sig);
+void signal_force(struct proc *p, int sig);
+void signal_pgrp(int pgid, int sig);
 int signal_kill(int pid, int sig);
 int signal_interrupted(struct proc *p);
 void signal_deliver(struct trapframe *tf);
@@ -135,12 +163,13 @@ int vfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n);
 int vfs_truncate(struct inode *ip);
 int vfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip);
 void vfs_stat(struct inode *ip, struct stat64 *st);
-int vfs_mount(struct inode *dir, struct inode *root);
 void vfs_init(void);
 void vfs_init_special(void);
 
 /* ramfs.c */
 struct inode *ramfs_new_root(void);
+struct inode *ramfs_new_tree(void);
+int ramfs_copy_up(struct inode *dir, const char *name, struct inode **out);
 struct inode *ramfs_lookup(struct inode *dir, const char *name);
 int ramfs_link(struct inode *dir, const char *name, struct inode *ip);
 int ramfs_unlink(struct inode *dir, const char *name, int want_dir);
@@ -151,26 +180,106 @@ int ramfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **
 void ramfs_free(struct inode *ip);
 
 /* procfs.c */
-struct inode *procfs_new_root(void);
+struct inode *procfs_new_root(struct pidns *ns);
+void procfs_free(struct inode *ip);
+struct proc *procfs_ns_target(struct inode *ip, uint32_t *kind);
 struct inode *procfs_lookup(struct inode *dir, const char *name);
 int procfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip);
 int procfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n);
 
 /* namei.c */
 struct inode *namei(const char *path, int *err);
+struct inode *namei_nofollow(const char *path, int *err);
 struct inode *nameiparent(const char *path, char *name, int *err);
 int inode_path(struct inode *ip, char *buf, int n);
 
 /* initrd.c */
-int initrd_unpack(const uint8_t *data, uint32_t len);
+int initrd_unpack(const uint8_t *data, uint32_t len, const char *prefix);
 
-/* uts.c */
+/* pidns.c */
+struct pidns *pidns_root(void);
+struct pidns *pidns_get(struct pidns *ns);
+void pidns_put(struct pidns *ns);
+struct pidns *pidns_new(struct pidns *parent);
+int pidns_contains(struct pidns *ns, struct proc *p);
+int pid_nr(struct proc *p, struct pidns *ns);
+int pgid_nr(struct proc *p, struct pidns *ns);
+struct proc *pid_find(struct pidns *ns, int nr);
+int pidns_attach(struct proc *p, struct pidns *ns);
+void pgid_set_self(struct proc *p);
+void pgid_copy(struct proc *p, struct proc *q);
+int pidns_is_init(struct proc *p);
+struct proc *pidns_reaper(struct proc *c, struct proc *dying);
+void pidns_exit(struct proc *p);
+void pidns_release(struct proc *p);
+
+/* mntns.c */
+struct mntns *mntns_root(void);
+struct mntns *mntns_get(struct mntns *ns);
+void mntns_put(struct mntns *ns);
+struct mntns *mntns_copy(struct mntns *from);
+void mntns_enter(struct proc *p, struct mntns *ns);
+int mntns_id(struct mntns *ns);
+struct inode *mnt_follow(struct inode *ip);
+struct inode *mnt_parent(struct inode *ip, struct inode **named);
+int mnt_beneath(struct inode *ip, struct inode *top);
+int mnt_busy(struct inode *ip);
+int mnt_boot_mount(struct inode *dir, struct inode *root);
+int sys_mount(uint32_t source, uint32_t target, uint32_t type, uint32_t flags, uint32_t data);
+int sys_umount2(uint32_t target, uint32_t flags);
+int sys_umount(uint32_t target);
+int sys_pivot_root(uint32_t new_root, uint32_t put_old);
+int sys_fchdir(uint32_t fd);
+
+/* utsns.c */
+struct utsns *utsns_root(void);
+struct utsns *utsns_get(struct utsns *ns);
+void utsns_put(struct utsns *ns);
+struct utsns *utsns_copy(struct utsns *from);
 int sys_uname(uint32_t buf);
 int sys_sethostname(uint32_t name, uint32_t len);
 const char *uts_hostname(void);
 
+/* ipcns.c */
+struct ipcns *ipcns_root(void);
+struct ipcns *ipcns_get(struct ipcns *ns);
+void ipcns_put(struct ipcns *ns);
+struct ipcns *ipcns_new(void);
+int sys_msgget(uint32_t key, uint32_t flags);
+int sys_msgsnd(uint32_t id, uint32_t msgp, uint32_t size, uint32_t flags);
+int sys_msgrcv(uint32_t id, uint32_t msgp, uint32_t size, uint32_t type, uint32_t flags);
+int sys_msgctl(uint32_t id, uint32_t cmd, uint32_t buf);
+
+/* ns.c */
+int ns_unshare(struct proc *p, uint32_t flags);
+int sys_unshare(uint32_t flags);
+int sys_setns(uint32_t fd, uint32_t nstype);
+
+/* cgroup.c */
+struct cgroup *cgroup_root(void);
+struct cgroup *cgroup_get(struct cgroup *cg);
+void cgroup_put(struct cgroup *cg);
+int cgroup_can_fork(struct cgroup *cg);
+void cgroup_attach(struct proc *p, struct cgroup *cg);
+void cgroup_detach(struct proc *p);
+int cgroup_runnable(struct proc *p);
+void cgroup_check_freeze(void);
+void cgroup_tick(struct proc *p);
+void *upage_alloc(void);
+void upage_free(void *page);
+int cgroup_path(struct cgroup *cg, struct cgroup *top, char *buf, int n);
+struct inode *cgroupfs_new_root(struct cgroup *cg);
+void cgroupfs_free(struct inode *ip);
+struct inode *cgroupfs_lookup(struct inode *dir, const char *name);
+int cgroupfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip);
+int cgroupfs_mkdir(struct inode *dir, const char *name, struct inode **out);
+int cgroupfs_rmdir(struct inode *dir, const char *name);
+int cgroupfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n);
+int cgroupfs_write(struct inode *ip, const char *src, uint32_t n);
+
 /* sysproc.c, sysfile.c: the system calls (see syscall.c's table) */
 int sys_fork(void);
+int sys_clone(uint32_t flags, uint32_t stack);
 int sys_exit(uint32_t status);
 int sys_execve(uint32_t path, uint32_t argv, uint32_t envp);
 int sys_wait4(uint32_t pid, uint32_t status, uint32_t options, uint32_t rusage);
@@ -200,6 +309,10 @@ int sys_rmdir(uint32_t path);
 int sys_unlink(uint32_t path);
 int sys_chdir(uint32_t path);
 int sys_chroot(uint32_t path);
+int sys_mknod(uint32_t path, uint32_t mode, uint32_t dev);
+int sys_symlink(uint32_t target, uint32_t path);
+int sys_readlink(uint32_t path, uint32_t buf, uint32_t size);
+int sys_lstat64(uint32_t path, uint32_t st);
 int sys_getcwd(uint32_t buf, uint32_t size);
 int sys_stat64(uint32_t path, uint32_t st);
 int sys_fstat64(uint32_t fd, uint32_t st);

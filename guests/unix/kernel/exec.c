@@ -173,7 +173,7 @@ static int exec_elf(const char *path, struct inode *ip, char *const argv[], int 
             image_end = ph.vaddr + ph.memsz;
     }
     err = -ENOMEM;
-    if (uvm_alloc(pgdir, STACK_BOTTOM, USER_TOP) < 0)
+    if (uvm_alloc(pgdir, USER_TOP - PAGE_SIZE, USER_TOP) < 0)   /* the rest comes on demand (vm.c) */
         goto bad;
     uint32_t sp = build_stack(pgdir, argv, argc, envp, envc, eh.entry);
     if (!sp)

@@ -46,7 +46,7 @@ int fd_alloc(struct file *f, int from)
     return -EMFILE;
 }
 
-/* Devices: the console TTY and /dev/null. */
+/* Devices: terminals (the console, pvchan container consoles), the pvchan control stream, /dev/null. */
 static int dev_read(struct inode *ip, uint32_t uva, int n)
 {
     if (ip->major == DEV_NULL)
@@ -54,7 +54,14 @@ static int dev_read(struct inode *ip, uint32_t uva, int n)
     char buf[256];
     if (n > (int)sizeof buf)
         n = sizeof buf;
-    int r = tty_read(buf, n);
+    struct tty *t = tty_of(ip->major, ip->minor);
+    int r;
+    if (t)
+        r = tty_read(t, buf, n);
+    else if (ip->major == DEV_PVCHAN && ip->minor == 0 && pvchan_present())
+        r = pvchan_ctl_read(buf, n);
+    else
+        return -ENXIO;
     if (r > 0 && copyout(current->pgdir, uva, buf, r) < 0)
         return -EFAULT;
     return r;
@@ -64,13 +71,20 @@ static int dev_write(struct inode *ip, uint32_t uva, int n)
 {
     if (ip->major == DEV_NULL)
         return n;
+    struct tty *t = tty_of(ip->major, ip->minor);
+    int ctl = ip->major == DEV_PVCHAN && ip->minor == 0 && pvchan_present();
+    if (!t && !ctl)
+        return -ENXIO;
     char buf[256];
     int done = 0;
     while (done < n) {
         int k = n - done < (int)sizeof buf ? n - done : (int)sizeof buf;
         if (copyin(current->pgdir, buf, uva + done, k) < 0)
             return done ? done : -EFAULT;
-        tty_write(buf, k);
+        if (t)
+            tty_write(t, buf, k);
+        else
+            pvchan_ctl_write(buf, k);
         done += k;
     }
     return n;

@@ -47,8 +47,9 @@ static struct inode *make(const char *path, enum itype type, uint32_t mode)
     return err ? 0 : ip;
 }
 
-/* Returns the number of entries unpacked, or -EINVAL if the archive is malformed. */
-int initrd_unpack(const uint8_t *data, uint32_t len)
+/* Unpack below prefix ("" for the root, "/images/NAME" for an image); returns the number of
+ * entries unpacked, or -EINVAL if the archive is malformed. */
+int initrd_unpack(const uint8_t *data, uint32_t len, const char *prefix)
 {
     uint32_t off = 0;
     int count = 0;
@@ -70,9 +71,13 @@ int initrd_unpack(const uint8_t *data, uint32_t len)
             name += 2;
         while (name[0] == '/')
             name++;
-        if (name[0] && strcmp(name, ".") != 0 && strlen(name) + 2 < sizeof path) {
-            path[0] = '/';
-            strlcpy(path + 1, name, sizeof path - 1);
+        if (prefix[0] && (!name[0] || !strcmp(name, "."))) {
+            struct inode *ip = make(prefix, I_DIR, 0755);   /* the image's root directory */
+            if (!ip)
+                panic("initrd: cannot create %s", prefix);
+            iput(ip);
+        } else if (name[0] && strcmp(name, ".") != 0 && strlen(name) + strlen(prefix) + 2 < sizeof path) {
+            snprintf(path, sizeof path, "%s/%s", prefix, name);
             struct inode *ip = 0;
             if (S_ISDIR(mode))
                 ip = make(path, I_DIR, mode & 07777);

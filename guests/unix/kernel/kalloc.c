@@ -48,8 +48,18 @@ void kadd_page(void *page)
     kfree_page(page);
 }
 
+static uint32_t resv_lo, resv_hi;   /* kept out of the free list: the process table (main.c) */
+
+void kreserve(uint32_t lo, uint32_t hi)
+{
+    resv_lo = lo;
+    resv_hi = hi;
+}
+
 static int in_module(uint32_t pa, const struct multiboot_module *mods, int nmods)
 {
+    if (pa + PAGE_SIZE > resv_lo && pa < resv_hi)
+        return 1;
     for (int i = 0; i < nmods; i++)
         if (pa + PAGE_SIZE > mods[i].mod_start && pa < mods[i].mod_end)
             return 1;

@@ -71,7 +71,7 @@ static void scancode(uint8_t sc)
     if (ctrl && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
         c &= 0x1F;
     if (c)
-        tty_input(c);
+        tty_input(tty_console(), c);
 }
 
 /* IRQ1: take every keyboard byte the controller holds. */

@@ -1,7 +1,11 @@
-/* namei.c — path name lookup: walk components from the process's root (see chroot) or its
- * working directory, crossing mount points both ways; ".." never climbs above the process's
- * root. A mount namespace will later change which mounts a walk sees. */
+/* namei.c — path name lookup: walk components from the process's root (chroot, pivot_root) or
+ * its working directory, crossing the mounts of the process's mount namespace both ways
+ * (mntns.c); ".." never climbs above the process's root. Symbolic links are followed (at most
+ * MAXSYMLINKS deep): an absolute target starts again at the process's root, a relative one
+ * at the link's directory, so no link leads out of the root either. */
 #include "defs.h"
+
+#define MAXSYMLINKS 8
 
 /* Copy the next component of *path into name and advance; 0 at the end, -ENAMETOOLONG. */
 static int next_component(const char **path, char *name)
@@ -37,30 +41,42 @@ static struct inode *step(struct inode *ip, const char *name, int *err)
     }
     if (!strcmp(name, "."))
         return iget(ip);
-    if (!strcmp(name, "..")) {
-        if (ip == proc_root() || ip == root_inode)
-            return iget(ip);
-        if (ip->covered)                   /* a mounted root: go up from the covered directory */
-            ip = ip->covered;
-        return iget(ip->parent ? ip->parent : ip);
-    }
+    if (!strcmp(name, ".."))
+        return iget(mnt_parent(ip, 0));
     struct inode *next = vfs_lookup(ip, name);
     if (!next) {
         *err = -ENOENT;
         return 0;
     }
-    if (next->mounted) {
-        struct inode *m = iget(next->mounted);
-        iput(next);
-        next = m;
-    }
-    return next;
+    return mnt_follow(next);
 }
 
-static struct inode *walk(const char *path, int stop_before_last, char *last, int *err)
+static struct inode *walk(struct inode *start, const char *path, int stop_before_last, char *last, int follow_last,
+                          int depth, int *err);
+
+/* The inode a symbolic link names, resolved from directory dir; the link's reference is consumed. */
+static struct inode *follow_link(struct inode *dir, struct inode *link, int depth, int *err)
+{
+    char target[PATH_MAX];
+    int n = vfs_read(link, target, 0, sizeof target - 1);
+    iput(link);
+    if (depth >= MAXSYMLINKS) {
+        *err = -ELOOP;
+        return 0;
+    }
+    if (n <= 0) {
+        *err = -ENOENT;
+        return 0;
+    }
+    target[n] = 0;
+    return walk(target[0] == '/' ? proc_root() : dir, target, 0, 0, 1, depth + 1, err);
+}
+
+static struct inode *walk(struct inode *start, const char *path, int stop_before_last, char *last, int follow_last,
+                          int depth, int *err)
 {
     char name[NAME_MAX + 1];
-    struct inode *ip = iget(*path == '/' || !current ? proc_root() : current->cwd);
+    struct inode *ip = iget(*path == '/' ? proc_root() : start);
     for (;;) {
         int len = next_component(&path, name);
         if (len < 0) {
@@ -70,20 +86,21 @@ static struct inode *walk(const char *path, int stop_before_last, char *last, in
         }
         if (len == 0)
             break;
-        if (stop_before_last) {
-            const char *rest = path;
-            char peek[NAME_MAX + 1];
-            if (next_component(&rest, peek) == 0) {   /* name is the last component */
-                strlcpy(last, name, NAME_MAX + 1);
-                if (ip->type != I_DIR) {
-                    *err = -ENOTDIR;
-                    iput(ip);
-                    return 0;
-                }
-                return ip;
+        const char *rest = path;
+        char peek[NAME_MAX + 1];
+        int is_last = next_component(&rest, peek) == 0;
+        if (stop_before_last && is_last) {
+            strlcpy(last, name, NAME_MAX + 1);
+            if (ip->type != I_DIR) {
+                *err = -ENOTDIR;
+                iput(ip);
+                return 0;
             }
+            return ip;
         }
         struct inode *next = step(ip, name, err);
+        if (next && next->type == I_LNK && (!is_last || follow_last))
+            next = follow_link(ip, next, depth, err);
         iput(ip);
         if (!next)
             return 0;
@@ -97,19 +114,34 @@ static struct inode *walk(const char *path, int stop_before_last, char *last, in
     return ip;
 }
 
+static struct inode *start_dir(void)
+{
+    return current ? current->cwd : proc_root();
+}
+
 struct inode *namei(const char *path, int *err)
 {
     if (!*path) {
         *err = -ENOENT;
         return 0;
     }
-    return walk(path, 0, 0, err);
+    return walk(start_dir(), path, 0, 0, 1, 0, err);
+}
+
+/* As namei, but a symbolic link as the last component is returned itself (lstat, readlink). */
+struct inode *namei_nofollow(const char *path, int *err)
+{
+    if (!*path) {
+        *err = -ENOENT;
+        return 0;
+    }
+    return walk(start_dir(), path, 0, 0, 0, 0, err);
 }
 
 /* The directory that would hold path's last component, which goes to name. */
 struct inode *nameiparent(const char *path, char *name, int *err)
 {
-    return walk(path, 1, name, err);
+    return walk(start_dir(), path, 1, name, 0, 0, err);
 }
 
 /* The name of child in directory dir, for getcwd. */
@@ -134,11 +166,13 @@ int inode_path(struct inode *ip, char *buf, int n)
     char tmp[PATH_MAX];
     int len = 0;
     tmp[0] = 0;
-    while (ip != top && ip != root_inode) {
-        struct inode *named = ip->covered ? ip->covered : ip;
-        struct inode *parent = named->parent;
+    while (ip != top) {
+        struct inode *named;
+        struct inode *parent = mnt_parent(ip, &named);
         char name[NAME_MAX + 1];
-        if (!parent || name_in(parent, named, name) < 0)
+        if (parent == named)
+            break;                          /* the top of the namespace */
+        if (name_in(parent, named, name) < 0)
             return -ENOENT;
         int k = strlen(name);
         if (len + k + 1 >= (int)sizeof tmp)

@@ -3,11 +3,26 @@
  * the address of trapret and the context that swtch() starts it with. */
 #include "defs.h"
 
-struct proc proc_table[NPROC];
+struct proc *proc_table;
+int nproc;
 struct proc *current;
-static char kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(16)));
-static int next_pid = 1;
+static char *kstacks;                   /* nproc kernel stacks of KSTACK_SIZE */
 static struct proc *init_proc;
+
+/* The process table and kernel stacks, carved from memory at `*start` (main.c) for n slots. */
+void proc_init(uint32_t *start, int n)
+{
+    nproc = n;
+    kstacks = (char *)PGROUNDUP(*start);
+    proc_table = (struct proc *)(kstacks + (uint32_t)n * KSTACK_SIZE);
+    memset(proc_table, 0, (uint32_t)n * sizeof *proc_table);
+    *start = (uint32_t)(proc_table + n);
+}
+
+struct proc *proc_init_proc(void)
+{
+    return init_proc;
+}
 
 const char *proc_state_name(enum procstate s)
 {
@@ -22,7 +37,7 @@ const char *proc_state_name(enum procstate s)
 
 struct proc *proc_find(int pid)
 {
-    for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+    for (struct proc *p = proc_table; p < proc_table + nproc; p++)
         if (p->state != UNUSED && p->pid == pid)
             return p;
     return 0;
@@ -33,22 +48,22 @@ static void forkret(void)
 {
 }
 
-/* An EMBRYO with a kernel stack ready to enter user mode through trapret. */
-struct proc *proc_alloc(void)
+/* An EMBRYO numbered in namespace ns, with a kernel stack ready to enter user mode through trapret. */
+static struct proc *proc_alloc(struct pidns *ns, int *err)
 {
     struct proc *p = 0;
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < nproc; i++) {
         if (proc_table[i].state == UNUSED) {
             p = &proc_table[i];
             memset(p, 0, sizeof *p);
-            p->kstack = kstacks[i];
+            p->kstack = kstacks + (uint32_t)i * KSTACK_SIZE;
             break;
         }
     }
-    if (!p)
+    *err = -EAGAIN;
+    if (!p || (*err = pidns_attach(p, ns)) < 0)
         return 0;
     p->state = EMBRYO;
-    p->pid = next_pid++;
     char *sp = p->kstack + KSTACK_SIZE;
     sp -= sizeof *p->tf;
     p->tf = (struct trapframe *)sp;
@@ -65,12 +80,19 @@ struct proc *proc_alloc(void)
 /* Process 1: an empty address space that execs /sbin/init (or /bin/init). */
 void user_init(void)
 {
-    struct proc *p = proc_alloc();
+    int err;
+    struct proc *p = proc_alloc(pidns_root(), &err);
     init_proc = p;
+    p->pidns_children = pidns_get(pidns_root());
+    p->mntns = mntns_root();
+    p->utsns = utsns_root();
+    p->ipcns = ipcns_root();
+    cgroup_attach(p, cgroup_root());
+    p->cgns = cgroup_get(cgroup_root());
     p->pgdir = pgdir_new();
     p->cwd = iget(root_inode);
     p->root = iget(root_inode);
-    p->pgid = p->pid;
+    pgid_set_self(p);
     strlcpy(p->name, "init", sizeof p->name);
     current = p;                        /* exec works on current */
     vm_switch(p);
@@ -83,20 +105,42 @@ void user_init(void)
     p->state = RUNNABLE;
 }
 
-int proc_fork(void)
+/* fork, or clone(2) without CLONE_VM: the CLONE_NEW* flags give the child new namespaces,
+ * and a nonzero stack becomes its ESP. */
+int proc_clone(uint32_t flags, uint32_t stack)
 {
-    struct proc *np = proc_alloc();
+    int err = cgroup_can_fork(current->cgroup);
+    if (err)
+        return err;
+    struct pidns *pns = current->pidns_children;
+    if (flags & CLONE_NEWPID) {
+        if (!(pns = pidns_new(pns)))
+            return -ENOSPC;
+    } else {
+        pidns_get(pns);
+    }
+    struct proc *np = proc_alloc(pns, &err);
+    pidns_put(pns);                    /* np holds its own reference */
     if (!np)
-        return -EAGAIN;
-    np->pgdir = uvm_copy(current->pgdir);
-    if (!np->pgdir) {
-        np->state = UNUSED;
-        return -ENOMEM;
+        return err;
+    np->pidns_children = pidns_get(np->pidns);
+    np->mntns = mntns_get(current->mntns);
+    np->utsns = utsns_get(current->utsns);
+    np->ipcns = ipcns_get(current->ipcns);
+    np->cgns = cgroup_get(current->cgns);
+    cgroup_attach(np, current->cgroup);
+    np->cwd = iget(current->cwd);
+    np->root = iget(current->root);
+    np->parent = current;
+    if ((err = ns_unshare(np, flags & ~CLONE_NEWPID)) < 0 || !(np->pgdir = uvm_copy(current->pgdir))) {
+        proc_free(np);
+        return err < 0 ? err : -ENOMEM;
     }
     *np->tf = *current->tf;
     np->tf->eax = 0;                    /* the child sees fork() return 0 */
-    np->parent = current;
-    np->pgid = current->pgid;
+    if (stack)
+        np->tf->esp = stack;
+    pgid_copy(np, current);
     np->brk = current->brk;
     np->brk_base = current->brk_base;
     memcpy(np->sigact, current->sigact, sizeof np->sigact);
@@ -105,11 +149,35 @@ int proc_fork(void)
         if (current->ofile[fd])
             np->ofile[fd] = file_dup(current->ofile[fd]);
     np->cloexec = current->cloexec;
-    np->cwd = iget(current->cwd);
-    np->root = iget(current->root);
     memcpy(np->name, current->name, sizeof np->name);
     np->state = RUNNABLE;
-    return np->pid;
+    return pid_nr(np, current->pidns);
+}
+
+int proc_fork(void)
+{
+    return proc_clone(0, 0);
+}
+
+/* Free a slot whose process has exited (or never ran): what is left of it after proc_exit. */
+void proc_free(struct proc *p)
+{
+    iput(p->cwd);
+    iput(p->root);
+    p->cwd = p->root = 0;
+    if (p->pgdir)
+        pgdir_free(p->pgdir);
+    p->pgdir = 0;
+    mntns_put(p->mntns);
+    utsns_put(p->utsns);
+    ipcns_put(p->ipcns);
+    p->mntns = 0, p->utsns = 0, p->ipcns = 0;
+    cgroup_detach(p);
+    cgroup_put(p->cgns);
+    p->cgns = 0;
+    pidns_release(p);
+    p->parent = 0;
+    p->state = UNUSED;
 }
 
 /* status is a wait status word (W_EXITCODE). */
@@ -130,16 +198,20 @@ void proc_exit(int status)
     vm_switch_kernel();
     pgdir_free(p->pgdir);
     p->pgdir = 0;
+    mntns_put(p->mntns);
+    utsns_put(p->utsns);
+    ipcns_put(p->ipcns);
+    p->mntns = 0, p->utsns = 0, p->ipcns = 0;
+    pidns_exit(p);
 
-    int orphaned_zombie = 0;
-    for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
+    for (struct proc *c = proc_table; c < proc_table + nproc; c++) {
         if (c->state != UNUSED && c->parent == p) {
-            c->parent = init_proc;
-            orphaned_zombie |= c->state == ZOMBIE;
+            struct proc *r = pidns_reaper(c, p);
+            c->parent = r;
+            if (c->state == ZOMBIE)
+                wakeup(r);
         }
     }
-    if (orphaned_zombie)
-        wakeup(init_proc);
     p->exit_status = status;
     p->state = ZOMBIE;
     signal_send(p->parent, SIGCHLD);
@@ -148,14 +220,15 @@ void proc_exit(int status)
     panic("zombie ran");
 }
 
+/* pid as in wait4(2), in the caller's PID namespace. */
 static int wait_matches(struct proc *c, int pid)
 {
     if (pid > 0)
-        return c->pid == pid;
+        return pid_nr(c, current->pidns) == pid;
     if (pid == 0)
         return c->pgid == current->pgid;
     if (pid < -1)
-        return c->pgid == -pid;
+        return pgid_nr(c, current->pidns) == -pid;
     return 1;
 }
 
@@ -164,7 +237,7 @@ int proc_wait(int pid, uint32_t status_uva, int options)
 {
     for (;;) {
         int have = 0;
-        for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
+        for (struct proc *c = proc_table; c < proc_table + nproc; c++) {
             if (c->state == UNUSED || c->parent != current || !wait_matches(c, pid))
                 continue;
             have = 1;
@@ -172,9 +245,8 @@ int proc_wait(int pid, uint32_t status_uva, int options)
                 continue;
             if (status_uva && copyout(current->pgdir, status_uva, &c->exit_status, 4) < 0)
                 return -EFAULT;
-            int cpid = c->pid;
-            c->state = UNUSED;
-            c->parent = 0;
+            int cpid = pid_nr(c, current->pidns);
+            proc_free(c);
             return cpid;
         }
         if (!have)

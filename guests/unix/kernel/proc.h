@@ -1,11 +1,12 @@
 /* proc.h — the process: its address space, kernel stack, files, signals and family.
- * Namespaces and cgroups will hang off this struct later (one pointer per kind). */
+ * Its namespaces and cgroup hang off it, one pointer per kind (ns.h). */
 #ifndef UNIX_PROC_H
 #define UNIX_PROC_H
 
 #include "param.h"
 #include "x86.h"
 #include "../include/uapi.h"
+#include "ns.h"
 
 enum procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
@@ -14,8 +15,10 @@ struct inode;
 
 struct proc {
     enum procstate state;
-    int pid;
-    int pgid;                       /* process group (job) */
+    int pid;                        /* its number in the root PID namespace (= nr[0]) */
+    int nr[PIDNS_LEVELS];           /* its number in each namespace from the root to pidns */
+    int pgid;                       /* process group (job): the leader's pid */
+    int pgid_nr[PIDNS_LEVELS];      /* the leader's numbers, level by level (0: not visible) */
     struct proc *parent;
     char name[16];                  /* last path component of the program */
     uint32_t *pgdir;                /* page directory: kernel map + this process's user pages */
@@ -33,10 +36,19 @@ struct proc {
     struct file *ofile[NOFILE];
     uint32_t cloexec;               /* bit n = close ofile[n] on execve */
     struct inode *cwd;
-    struct inode *root;             /* where "/" is for this process (chroot) */
+    struct inode *root;             /* where "/" is for this process (chroot, pivot_root) */
+    struct pidns *pidns;            /* the PID namespace it is in */
+    struct pidns *pidns_children;   /* where its children go (unshare/setns change only this) */
+    struct mntns *mntns;
+    struct utsns *utsns;
+    struct ipcns *ipcns;
+    struct cgroup *cgroup;          /* its cgroup */
+    struct cgroup *cgns;            /* the root of its cgroup namespace */
+    int parked;                     /* stopped by a frozen cgroup at the way back to user mode */
 };
 
-extern struct proc proc_table[NPROC];
+extern struct proc *proc_table;       /* nproc slots, sized at boot */
+extern int nproc;
 extern struct proc *current;        /* the running process, 0 in the scheduler */
 
 #endif

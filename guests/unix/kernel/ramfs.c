@@ -11,6 +11,15 @@ struct inode *ramfs_new_root(void)
     return root;
 }
 
+/* The root of a tree that lives only while mounted (tmpfs, overlay): mntns.c frees it. */
+struct inode *ramfs_new_tree(void)
+{
+    struct inode *root = inode_alloc(FS_RAMFS, I_DIR, 01777);
+    if (root)
+        root->anon = 1;
+    return root;
+}
+
 static struct dentry *find(struct inode *dir, const char *name, struct dentry ***link)
 {
     struct dentry **pp = &dir->children;
@@ -45,6 +54,33 @@ int ramfs_link(struct inode *dir, const char *name, struct inode *ip)
         pp = &(*pp)->next;
     *pp = d;
     ip->nlink++;
+    return 0;
+}
+
+/* Copy-on-write: dir's entry `name`, a shared file, gets a private copy of it (a new reference). */
+int ramfs_copy_up(struct inode *dir, const char *name, struct inode **out)
+{
+    struct dentry *d = find(dir, name, 0);
+    if (!d || !d->ip->shared)
+        return -ENOENT;
+    struct inode *old = d->ip;
+    struct inode *ip = inode_alloc(FS_RAMFS, old->type, old->mode);
+    if (!ip)
+        return -ENOMEM;
+    for (uint32_t b = 0; old->blocks && b < MAX_BLOCKS && b * PAGE_SIZE < old->size; b++) {
+        uint32_t k = old->size - b * PAGE_SIZE < PAGE_SIZE ? old->size - b * PAGE_SIZE : PAGE_SIZE;
+        if (old->blocks[b] && ramfs_write(ip, old->blocks[b], b * PAGE_SIZE, k) != (int)k) {
+            ramfs_free(ip);
+            return -ENOSPC;
+        }
+    }
+    ip->size = old->size;
+    ip->nlink = 1;
+    d->ip = ip;
+    old->nlink--;
+    iget(old);
+    iput(old);
+    *out = ip;                             /* inode_alloc's reference */
     return 0;
 }
 

@@ -31,8 +31,11 @@ int signal_send(struct proc *p, int sig)
     if (!p || sig <= 0 || sig >= NSIG)
         return -EINVAL;
     uint32_t h = p->sigact[sig].handler;
-    if (p->pid == 1 && h == SIG_DFL)
-        return 0;                     /* init gets only the signals it asked for (as Linux) */
+    /* A namespace's PID 1 gets only the signals it asked for (as Linux), except SIGKILL sent
+     * from an ancestor namespace. */
+    int from_outside = current && current->pidns && current->pidns->level < p->pidns->level;
+    if (pidns_is_init(p) && h == SIG_DFL && !(sig == SIGKILL && from_outside))
+        return 0;
     if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignores(sig))))
         return 0;
     p->sig_pending |= SIGMASK(sig);
@@ -41,24 +44,43 @@ int signal_send(struct proc *p, int sig)
     return 0;
 }
 
-/* kill(2) addressing: pid > 0 one process, 0 our group, -1 everyone but init and us, < -1 a group. */
+/* The kernel's own kill (the PID 1 of a dying namespace, the OOM killer): nothing stops it. */
+void signal_force(struct proc *p, int sig)
+{
+    p->sig_pending |= SIGMASK(sig);
+    if (p->state == SLEEPING)
+        p->state = RUNNABLE;
+}
+
+/* A signal from the kernel to the process group with leader pid pgid (the terminal's ^C). */
+void signal_pgrp(int pgid, int sig)
+{
+    for (struct proc *p = proc_table; p < proc_table + nproc; p++)
+        if (p->state != UNUSED && p->state != EMBRYO && p->state != ZOMBIE && p->pgid == pgid)
+            signal_send(p, sig);
+}
+
+/* kill(2) addressing, in the caller's PID namespace: pid > 0 one process, 0 our group,
+ * -1 everyone we can see but our PID 1 and us, < -1 a group. Processes outside the
+ * namespace do not exist for the caller (ESRCH). */
 int signal_kill(int pid, int sig)
 {
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
+    struct pidns *ns = current->pidns;
     int found = 0;
-    for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
-        if (p->state == UNUSED || p->state == EMBRYO || p->state == ZOMBIE)
+    for (struct proc *p = proc_table; p < proc_table + nproc; p++) {
+        if (p->state == UNUSED || p->state == EMBRYO || p->state == ZOMBIE || !pidns_contains(ns, p))
             continue;
         int match;
         if (pid > 0)
-            match = p->pid == pid;
+            match = pid_nr(p, ns) == pid;
         else if (pid == 0)
-            match = current && p->pgid == current->pgid;
+            match = p->pgid == current->pgid;
         else if (pid == -1)
-            match = p->pid != 1 && p != current;
+            match = pid_nr(p, ns) != 1 && p != current;
         else
-            match = p->pgid == -pid;
+            match = pgid_nr(p, ns) == -pid;
         if (!match)
             continue;
         found = 1;

@@ -6,7 +6,7 @@ typedef int (*syscall_fn)(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t);
 /* cdecl lets a caller pass more arguments than the callee reads. */
 #define S(fn) ((syscall_fn)(void (*)(void))(fn))
 
-static int sys_gettid(void) { return current->pid; }
+static int sys_gettid(void) { return pid_nr(current, current->pidns); }
 
 static const syscall_fn syscalls[] = {
     [SYS_exit]           = S(sys_exit),
@@ -50,7 +50,22 @@ static const syscall_fn syscalls[] = {
     [SYS_sigreturn]      = S(sys_rt_sigreturn),
     [SYS_getcwd]         = S(sys_getcwd),
     [SYS_stat64]         = S(sys_stat64),
-    [SYS_lstat64]        = S(sys_stat64),
+    [SYS_lstat64]        = S(sys_lstat64),
+    [SYS_clone]          = S(sys_clone),
+    [SYS_unshare]        = S(sys_unshare),
+    [SYS_setns]          = S(sys_setns),
+    [SYS_mount]          = S(sys_mount),
+    [SYS_umount]         = S(sys_umount),
+    [SYS_umount2]        = S(sys_umount2),
+    [SYS_pivot_root]     = S(sys_pivot_root),
+    [SYS_fchdir]         = S(sys_fchdir),
+    [SYS_mknod]          = S(sys_mknod),
+    [SYS_symlink]        = S(sys_symlink),
+    [SYS_readlink]       = S(sys_readlink),
+    [SYS_msgget]         = S(sys_msgget),
+    [SYS_msgsnd]         = S(sys_msgsnd),
+    [SYS_msgrcv]         = S(sys_msgrcv),
+    [SYS_msgctl]         = S(sys_msgctl),
     [SYS_fstat64]        = S(sys_fstat64),
     [SYS_getdents64]     = S(sys_getdents64),
 };

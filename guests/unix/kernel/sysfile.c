@@ -1,5 +1,6 @@
 /* sysfile.c — the file system calls: descriptors (open, close, read, write, lseek, dup, dup2,
- * pipe, ioctl) and names (mkdir, rmdir, unlink, chdir, chroot, getcwd, stat64, getdents64). */
+ * pipe, ioctl) and names (mkdir, mknod, symlink, readlink, rmdir, unlink, chdir, getcwd,
+ * stat64, getdents64). chroot, fchdir, mount and pivot_root are in mntns.c. */
 #include "defs.h"
 
 static struct file *fd_file(uint32_t fd)
@@ -49,6 +50,17 @@ int sys_open(uint32_t upath, uint32_t flags, uint32_t mode)
         return -EEXIST;
     }
     int acc = flags & O_ACCMODE;
+    if (ip->shared && (acc != O_RDONLY || (flags & O_TRUNC))) {
+        /* a file shared by overlay copies: this tree gets its own copy first (ramfs.c) */
+        iput(ip);
+        struct inode *dir = nameiparent(path, name, &err);
+        if (!dir)
+            return err;
+        err = ramfs_copy_up(dir, name, &ip);
+        iput(dir);
+        if (err)
+            return err;
+    }
     if (ip->type == I_DIR && acc != O_RDONLY) {
         iput(ip);
         return -EISDIR;
@@ -157,9 +169,10 @@ int sys_ioctl(uint32_t fd, uint32_t cmd, uint32_t arg)
     struct file *f = fd_file(fd);
     if (!f)
         return -EBADF;
-    if (f->type != F_INODE || f->ip->type != I_CHR || f->ip->major != DEV_CONSOLE)
+    struct tty *t = f->type == F_INODE && f->ip->type == I_CHR ? tty_of(f->ip->major, f->ip->minor) : 0;
+    if (!t)
         return -ENOTTY;
-    return tty_ioctl(cmd, arg);
+    return tty_ioctl(t, cmd, arg);
 }
 
 int sys_mkdir(uint32_t upath, uint32_t mode)
@@ -229,17 +242,65 @@ int sys_chdir(uint32_t upath)
     return 0;
 }
 
-/* chroot: "/" becomes the directory at upath for this process and its future children.
- * Like Linux it leaves the working directory alone (a runtime follows with chdir("/")). */
-int sys_chroot(uint32_t upath)
+/* mknod: character devices only (S_IFCHR), dev in the i386 16-bit encoding major << 8 | minor. */
+int sys_mknod(uint32_t upath, uint32_t mode, uint32_t dev)
 {
-    int err;
-    struct inode *ip = dir_at(upath, &err);
+    char path[PATH_MAX], name[NAME_MAX + 1];
+    int err = fetch_path(upath, path);
+    if (err)
+        return err;
+    if ((mode & S_IFMT) != S_IFCHR)
+        return -EINVAL;
+    struct inode *dir = nameiparent(path, name, &err);
+    if (!dir)
+        return err;
+    struct inode *ip;
+    err = vfs_create(dir, name, I_CHR, mode & 07777, &ip);
+    iput(dir);
+    if (err)
+        return err;
+    ip->major = (dev >> 8) & 0xFF;
+    ip->minor = dev & 0xFF;
+    iput(ip);
+    return 0;
+}
+
+int sys_symlink(uint32_t utarget, uint32_t upath)
+{
+    char target[PATH_MAX], path[PATH_MAX], name[NAME_MAX + 1];
+    int err = fetch_path(utarget, target);
+    if (err || (err = fetch_path(upath, path)))
+        return err;
+    struct inode *dir = nameiparent(path, name, &err);
+    if (!dir)
+        return err;
+    struct inode *ip;
+    err = vfs_create(dir, name, I_LNK, 0777, &ip);
+    iput(dir);
+    if (err)
+        return err;
+    int n = strlen(target);
+    err = vfs_write(ip, target, 0, n);
+    iput(ip);
+    return err < 0 ? err : 0;
+}
+
+int sys_readlink(uint32_t upath, uint32_t ubuf, uint32_t size)
+{
+    char path[PATH_MAX], target[PATH_MAX];
+    int err = fetch_path(upath, path);
+    if (err)
+        return err;
+    struct inode *ip = namei_nofollow(path, &err);
     if (!ip)
         return err;
-    iput(current->root);
-    current->root = ip;
-    return 0;
+    int n = ip->type == I_LNK ? vfs_read(ip, target, 0, sizeof target) : -EINVAL;
+    iput(ip);
+    if (n < 0)
+        return n;
+    if ((uint32_t)n > size)
+        n = (int)size;
+    return copyout(current->pgdir, ubuf, target, n) < 0 ? -EFAULT : n;
 }
 
 int sys_getcwd(uint32_t buf, uint32_t size)
@@ -253,19 +314,29 @@ int sys_getcwd(uint32_t buf, uint32_t size)
     return copyout(current->pgdir, buf, path, n + 1) < 0 ? -EFAULT : n + 1;
 }
 
-int sys_stat64(uint32_t upath, uint32_t ust)
+static int stat_path(uint32_t upath, uint32_t ust, int follow)
 {
     char path[PATH_MAX];
     int err = fetch_path(upath, path);
     if (err)
         return err;
-    struct inode *ip = namei(path, &err);
+    struct inode *ip = follow ? namei(path, &err) : namei_nofollow(path, &err);
     if (!ip)
         return err;
     struct stat64 st;
     vfs_stat(ip, &st);
     iput(ip);
     return copyout(current->pgdir, ust, &st, sizeof st) < 0 ? -EFAULT : 0;
+}
+
+int sys_stat64(uint32_t upath, uint32_t ust)
+{
+    return stat_path(upath, ust, 1);
+}
+
+int sys_lstat64(uint32_t upath, uint32_t ust)
+{
+    return stat_path(upath, ust, 0);
 }
 
 int sys_fstat64(uint32_t fd, uint32_t ust)
@@ -317,7 +388,7 @@ int sys_getdents64(uint32_t fd, uint32_t ubuf, uint32_t n)
         d->d_ino = ip->ino;
         d->d_off = f->off + 1;
         d->d_reclen = reclen;
-        d->d_type = ip->type == I_DIR ? DT_DIR : ip->type == I_CHR ? DT_CHR : DT_REG;
+        d->d_type = ip->type == I_DIR ? DT_DIR : ip->type == I_CHR ? DT_CHR : ip->type == I_LNK ? DT_LNK : DT_REG;
         memcpy(d->d_name, name, namelen + 1);
         iput(ip);
         if (copyout(current->pgdir, ubuf + used, rec, reclen) < 0)

@@ -78,36 +78,55 @@ int sys_kill(uint32_t pid, uint32_t sig)
     return signal_kill((int)pid, (int)sig);
 }
 
+/* clone(2), Linux i386 argument order: flags, new stack, parent_tid, tls, child_tid.
+ * Only what fork does plus new namespaces: threads (CLONE_VM and friends) are refused. */
+int sys_clone(uint32_t flags, uint32_t stack)
+{
+    if (flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES))
+        return -EINVAL;
+    return proc_clone(flags, stack);
+}
+
+/* Process numbers are those of the caller's PID namespace (pidns.c). */
 int sys_getpid(void)
 {
-    return current->pid;
+    return pid_nr(current, current->pidns);
 }
 
 int sys_getppid(void)
 {
-    return current->parent ? current->parent->pid : 0;
+    return pid_nr(current->parent, current->pidns);    /* 0 for a namespace's PID 1 */
 }
 
 int sys_setpgid(uint32_t pid, uint32_t pgid)
 {
-    struct proc *p = pid ? proc_find((int)pid) : current;
+    struct proc *p = pid ? pid_find(current->pidns, (int)pid) : current;
     if (!p || (p != current && p->parent != current))
         return -ESRCH;
     if ((int)pgid < 0)
         return -EINVAL;
-    p->pgid = pgid ? (int)pgid : p->pid;
-    return 0;
+    if (pgid == 0 || (int)pgid == pid_nr(p, current->pidns)) {
+        pgid_set_self(p);
+        return 0;
+    }
+    for (struct proc *q = proc_table; q < proc_table + nproc; q++) {
+        if (q->state != UNUSED && q->state != ZOMBIE && pgid_nr(q, current->pidns) == (int)pgid) {
+            pgid_copy(p, q);
+            return 0;
+        }
+    }
+    return -EPERM;                             /* no such group in our namespace */
 }
 
 int sys_getpgid(uint32_t pid)
 {
-    struct proc *p = pid ? proc_find((int)pid) : current;
-    return p ? p->pgid : -ESRCH;
+    struct proc *p = pid ? pid_find(current->pidns, (int)pid) : current;
+    return p ? pgid_nr(p, current->pidns) : -ESRCH;
 }
 
 int sys_getpgrp(void)
 {
-    return current->pgid;
+    return pgid_nr(current, current->pidns);
 }
 
 /* brk(0) reports the break; growing maps zeroed pages, shrinking frees them. */
@@ -187,9 +206,14 @@ int sys_reboot(uint32_t m1, uint32_t m2, uint32_t cmd)
 {
     if (m1 != LINUX_REBOOT_MAGIC1 || m2 != LINUX_REBOOT_MAGIC2)
         return -EINVAL;
-    if (current->pid != 1 && cmd != LINUX_REBOOT_CMD_POWER_OFF && cmd != LINUX_REBOOT_CMD_HALT &&
+    if (!pidns_is_init(current) && cmd != LINUX_REBOOT_CMD_POWER_OFF && cmd != LINUX_REBOOT_CMD_HALT &&
         cmd != LINUX_REBOOT_CMD_RESTART)
         return -EINVAL;
+    if (current->pidns != pidns_root()) {     /* in a container: end its PID namespace, not the machine (as Linux) */
+        if (current->pidns->init)
+            signal_force(current->pidns->init, SIGKILL);
+        return 0;
+    }
     kprintf("unix: power off\n");
     machine_off(0);
 }

@@ -17,11 +17,14 @@ void timer_init(void)
     pic_enable(IRQ_TIMER);
 }
 
-/* One tick: wake sleepers whose deadline passed. Preemption is trap.c's business. */
+/* One tick: charge it to the running process's cgroup, wake sleepers whose deadline passed.
+ * Preemption is trap.c's business. */
 void timer_intr(void)
 {
     ticks++;
-    for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+    if (current)
+        cgroup_tick(current);              /* interrupts reach the kernel only from user mode or idle */
+    for (struct proc *p = proc_table; p < proc_table + nproc; p++)
         if (p->state == SLEEPING && p->chan == (void *)&ticks && (int32_t)(ticks - p->wake_tick) >= 0)
             p->state = RUNNABLE;
 }

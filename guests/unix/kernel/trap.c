@@ -31,8 +31,12 @@ void trap(struct trapframe *tf)
             kbd_intr();
         else if (irq == IRQ_COM1)
             console_intr();
+        else if (irq == IRQ_PVCHAN)
+            pvchan_intr();
         if (irq != 7 && irq != 15)          /* spurious IRQs get no EOI (8259A datasheet) */
             pic_eoi(irq);
+    } else if (from_user && tf->vector == T_PGFLT && uvm_fault(current->pgdir, read_cr2()) == 0) {
+        /* the stack grew into a page not mapped yet: now it is */
     } else if (from_user) {
         int sig = fault_signal(tf->vector);
         struct k_sigaction *sa = &current->sigact[sig];
@@ -41,7 +45,7 @@ void trap(struct trapframe *tf)
         current->sig_blocked &= ~SIGMASK(sig);
         signal_send(current, sig);
         if (sa->handler == SIG_DFL)
-            kprintf("%s[%d]: %s at eip %x (cr2 %x)\n", current->name, current->pid,
+            kprintf("%s[%d]: %s at eip %x (cr2 %x)\n", current->name, pid_nr(current, current->pidns),
                     sig == SIGSEGV ? "segfault" : "fault", tf->eip, read_cr2());
     } else {
         panic("trap %d (error %x) in the kernel at eip %x, cr2 %x", tf->vector, tf->err, tf->eip, read_cr2());
@@ -50,6 +54,7 @@ void trap(struct trapframe *tf)
     if (from_user && current) {
         if (tf->vector == IRQ_BASE + IRQ_TIMER)
             yield();
+        cgroup_check_freeze();
         signal_deliver(tf);
     }
 }

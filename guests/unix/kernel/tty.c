@@ -1,4 +1,6 @@
-/* tty.c — the line discipline of the console terminal (canonical mode only).
+/* tty.c — the line discipline of a terminal (canonical mode only): the console, and each
+ * container console on a pvchan stream (pvchan.c). A terminal writes through its `out`
+ * function; its raw buffer is its owner's.
  *
  * Input bytes arrive from the UART interrupt into a raw queue. They are "cooked" — echoed and
  * edited into lines — only while a reader waits for a line, and only up to the end of that
@@ -14,127 +16,145 @@
  */
 #include "defs.h"
 
-#define RAW_SIZE  4096
-#define LINE_SIZE 256
+#define CONSOLE_RAW_SIZE 4096
 #define CTRL(c) ((c) & 0x1F)
 
-static struct {
-    char raw[RAW_SIZE];          /* ring: bytes received, not yet cooked */
-    uint32_t raw_r, raw_w;
-    char line[LINE_SIZE];        /* the line being edited */
-    int line_len;
-    char ready[LINE_SIZE + 1];   /* a finished line, handed to readers */
-    int ready_len, ready_off;
-    int eof;                     /* ^D on an empty line */
-    int fg_pgid;                 /* foreground process group: gets SIGINT */
-} tty;
-
-static void echo(const char *s, int n)
+static char console_raw[CONSOLE_RAW_SIZE];
+static void console_out(struct tty *t, const char *s, int n)
 {
     console_write(s, n);
 }
+static struct tty console_tty = { .raw = console_raw, .raw_size = CONSOLE_RAW_SIZE, .out = console_out };
 
-void tty_set_fg(int pgid)
+struct tty *tty_console(void)
 {
-    tty.fg_pgid = pgid;
+    return &console_tty;
 }
 
-/* From the interrupt handler. */
-void tty_input(char c)
+/* The terminal behind a character device, or 0 if it is not one. */
+struct tty *tty_of(int major, int minor)
+{
+    if (major == DEV_CONSOLE)
+        return &console_tty;
+    if (major == DEV_PVCHAN && minor > 0)
+        return pvchan_tty(minor);
+    return 0;
+}
+
+static void echo(struct tty *t, const char *s, int n)
+{
+    t->out(t, s, n);
+}
+
+/* From an interrupt handler. */
+void tty_input(struct tty *t, char c)
 {
     if (c == CTRL('C')) {
-        echo("^C\n", 3);
-        tty.raw_r = tty.raw_w;
-        tty.line_len = 0;
-        tty.ready_len = tty.ready_off = 0;
-        if (tty.fg_pgid > 0)
-            signal_kill(-tty.fg_pgid, SIGINT);
+        echo(t, "^C\n", 3);
+        t->raw_r = t->raw_w;
+        t->line_len = 0;
+        t->ready_len = t->ready_off = 0;
+        if (t->fg_pgid > 0)
+            signal_pgrp(t->fg_pgid, SIGINT);
         return;
     }
-    if (tty.raw_w - tty.raw_r == RAW_SIZE)
+    if (t->raw_w - t->raw_r == t->raw_size)
         return;                                  /* full: drop */
-    tty.raw[tty.raw_w++ % RAW_SIZE] = c;
-    wakeup(&tty);
+    t->raw[t->raw_w++ % t->raw_size] = c;
+    wakeup(t);
 }
 
 /* Cook raw bytes until a line (or EOF) is ready. */
-static void cook(void)
+static void cook(struct tty *t)
 {
-    while (tty.ready_off == tty.ready_len && !tty.eof && tty.raw_r != tty.raw_w) {
-        char c = tty.raw[tty.raw_r++ % RAW_SIZE];
+    while (t->ready_off == t->ready_len && !t->eof && t->raw_r != t->raw_w) {
+        char c = t->raw[t->raw_r++ % t->raw_size];
         if (c == '\r')
             c = '\n';
         if (c == '\n' || c == CTRL('D')) {
-            if (c == CTRL('D') && tty.line_len == 0) {
-                tty.eof = 1;
+            if (c == CTRL('D') && t->line_len == 0) {
+                t->eof = 1;
                 break;
             }
             if (c == '\n') {
-                tty.line[tty.line_len++] = '\n';
-                echo("\n", 1);
+                t->line[t->line_len++] = '\n';
+                echo(t, "\n", 1);
             }
-            memcpy(tty.ready, tty.line, tty.line_len);
-            tty.ready_len = tty.line_len;
-            tty.ready_off = 0;
-            tty.line_len = 0;
+            memcpy(t->ready, t->line, t->line_len);
+            t->ready_len = t->line_len;
+            t->ready_off = 0;
+            t->line_len = 0;
         } else if (c == 0x7F || c == '\b') {
-            if (tty.line_len > 0) {
-                tty.line_len--;
-                echo("\b \b", 3);
+            if (t->line_len > 0) {
+                t->line_len--;
+                echo(t, "\b \b", 3);
             }
         } else if (c == CTRL('U')) {
-            while (tty.line_len > 0) {
-                tty.line_len--;
-                echo("\b \b", 3);
+            while (t->line_len > 0) {
+                t->line_len--;
+                echo(t, "\b \b", 3);
             }
-        } else if (tty.line_len < LINE_SIZE - 1) {
-            tty.line[tty.line_len++] = c;
-            echo(&c, 1);
+        } else if (t->line_len < TTY_LINE - 1) {
+            t->line[t->line_len++] = c;
+            echo(t, &c, 1);
         }
     }
 }
 
 /* Read up to n bytes of one line into a kernel buffer; 0 at end of file, -EINTR on a signal. */
-int tty_read(char *dst, int n)
+int tty_read(struct tty *t, char *dst, int n)
 {
     for (;;) {
-        cook();
-        if (tty.ready_off < tty.ready_len) {
-            int k = tty.ready_len - tty.ready_off;
+        cook(t);
+        if (t->ready_off < t->ready_len) {
+            int k = t->ready_len - t->ready_off;
             if (k > n)
                 k = n;
-            memcpy(dst, tty.ready + tty.ready_off, k);
-            tty.ready_off += k;
+            memcpy(dst, t->ready + t->ready_off, k);
+            t->ready_off += k;
             return k;
         }
-        if (tty.eof) {
-            tty.eof = 0;
+        if (t->eof) {
+            t->eof = 0;
             return 0;
         }
         if (signal_interrupted(current))
             return -EINTR;
-        sleep_on(&tty);
+        sleep_on(t);
     }
 }
 
-int tty_write(const char *src, int n)
+int tty_write(struct tty *t, const char *src, int n)
 {
-    console_write(src, n);
+    t->out(t, src, n);
     return n;
 }
 
-int tty_ioctl(uint32_t cmd, uint32_t arg)
+int tty_ioctl(struct tty *t, uint32_t cmd, uint32_t arg)
 {
     switch (cmd) {
     case TCGETS:
         return 0;                                /* "is a terminal"; termios itself not kept */
-    case TIOCGPGRP:
-        return copyout(current->pgdir, arg, &tty.fg_pgid, 4) < 0 ? -EFAULT : 0;
+    case TIOCGPGRP: {                            /* process groups as the caller's PID namespace numbers them */
+        int nr = 0;
+        for (struct proc *p = proc_table; p < proc_table + nproc && !nr; p++)
+            if (p->state != UNUSED && p->state != ZOMBIE && p->pgid == t->fg_pgid)
+                nr = pgid_nr(p, current->pidns);
+        return copyout(current->pgdir, arg, &nr, 4) < 0 ? -EFAULT : 0;
+    }
     case TIOCSPGRP: {
-        int pgid;
-        if (copyin(current->pgdir, &pgid, arg, 4) < 0)
+        int nr;
+        if (copyin(current->pgdir, &nr, arg, 4) < 0)
             return -EFAULT;
-        tty.fg_pgid = pgid;
+        for (struct proc *p = proc_table; p < proc_table + nproc; p++) {
+            if (p->state != UNUSED && p->state != ZOMBIE && pgid_nr(p, current->pidns) == nr) {
+                t->fg_pgid = p->pgid;
+                return 0;
+            }
+        }
+        if (current->pidns != pidns_root())
+            return -EPERM;
+        t->fg_pgid = nr;                         /* a group about to exist (as before namespaces) */
         return 0;
     }
     case TIOCGWINSZ: {

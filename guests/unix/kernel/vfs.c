@@ -1,6 +1,5 @@
-/* vfs.c — the file-system switch: inode lifetimes, dispatch to ramfs or procfs by inode->fs,
- * and mounts (a directory's `mounted` root replaces it during lookup, see namei.c).
- * A mount namespace will later own its own mount table and root; today there is one. */
+/* vfs.c — the file-system switch: inode lifetimes and dispatch to ramfs, procfs or cgroupfs
+ * by inode->fs. Which tree appears where is the mount namespace's business (mntns.c). */
 #include "defs.h"
 
 struct inode *root_inode;
@@ -34,14 +33,18 @@ void iput(struct inode *ip)
         return;
     if (ip->fs == FS_RAMFS)
         ramfs_free(ip);
+    else if (ip->fs == FS_PROCFS)
+        procfs_free(ip);
     else
-        kfree(ip);
+        cgroupfs_free(ip);
 }
 
 struct inode *vfs_lookup(struct inode *dir, const char *name)
 {
     if (dir->type != I_DIR)
         return 0;
+    if (dir->fs == FS_CGROUPFS)
+        return cgroupfs_lookup(dir, name);
     return dir->fs == FS_PROCFS ? procfs_lookup(dir, name) : ramfs_lookup(dir, name);
 }
 
@@ -49,10 +52,12 @@ int vfs_create(struct inode *dir, const char *name, enum itype type, uint32_t mo
 {
     if (dir->type != I_DIR)
         return -ENOTDIR;
-    if (dir->fs != FS_RAMFS)
-        return -EROFS;
     if (!strcmp(name, ".") || !strcmp(name, ".."))
         return -EEXIST;
+    if (dir->fs == FS_CGROUPFS && type == I_DIR)
+        return cgroupfs_mkdir(dir, name, out);
+    if (dir->fs != FS_RAMFS)
+        return -EROFS;
     struct inode *old = vfs_lookup(dir, name);
     if (old) {
         iput(old);
@@ -74,6 +79,8 @@ int vfs_create(struct inode *dir, const char *name, enum itype type, uint32_t mo
 
 int vfs_unlink(struct inode *dir, const char *name, int want_dir)
 {
+    if (dir->fs == FS_CGROUPFS && want_dir)
+        return cgroupfs_rmdir(dir, name);
     if (dir->fs != FS_RAMFS)
         return -EROFS;
     if (!strcmp(name, ".") || !strcmp(name, ".."))
@@ -88,7 +95,7 @@ int vfs_unlink(struct inode *dir, const char *name, int want_dir)
         err = -EISDIR;
     else if (ip->type == I_DIR && ip->children)
         err = -ENOTEMPTY;
-    else if (ip->mounted || ip == current->cwd)
+    else if (ip->type == I_DIR && (mnt_busy(ip) || ip == current->cwd))
         err = -EBUSY;
     iput(ip);
     return err ? err : ramfs_unlink(dir, name, want_dir);
@@ -98,11 +105,15 @@ int vfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n)
 {
     if (ip->type == I_DIR)
         return -EISDIR;
+    if (ip->fs == FS_CGROUPFS)
+        return cgroupfs_read(ip, dst, off, n);
     return ip->fs == FS_PROCFS ? procfs_read(ip, dst, off, n) : ramfs_read(ip, dst, off, n);
 }
 
 int vfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
 {
+    if (ip->fs == FS_CGROUPFS)
+        return cgroupfs_write(ip, src, n);
     if (ip->fs != FS_RAMFS)
         return -EACCES;
     return ramfs_write(ip, src, off, n);
@@ -110,6 +121,8 @@ int vfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
 
 int vfs_truncate(struct inode *ip)
 {
+    if (ip->fs == FS_CGROUPFS)
+        return 0;                          /* "echo 5 > pids.max" opens with O_TRUNC */
     if (ip->fs != FS_RAMFS)
         return -EACCES;
     ramfs_truncate(ip);
@@ -119,32 +132,23 @@ int vfs_truncate(struct inode *ip)
 /* The index-th entry of dir (not counting "." and ".."): its name and a new reference. */
 int vfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip)
 {
+    if (dir->fs == FS_CGROUPFS)
+        return cgroupfs_readdir(dir, index, name, ip);
     return dir->fs == FS_PROCFS ? procfs_readdir(dir, index, name, ip) : ramfs_readdir(dir, index, name, ip);
 }
 
 void vfs_stat(struct inode *ip, struct stat64 *st)
 {
     memset(st, 0, sizeof *st);
-    st->st_dev = ip->fs == FS_PROCFS ? 2 : 1;
+    st->st_dev = ip->fs + 1;
     st->st_ino = st->__st_ino = ip->ino;
-    st->st_mode = ip->mode | (ip->type == I_DIR ? S_IFDIR : ip->type == I_CHR ? S_IFCHR : S_IFREG);
+    st->st_mode = ip->mode | (ip->type == I_DIR ? S_IFDIR : ip->type == I_CHR ? S_IFCHR :
+                              ip->type == I_LNK ? S_IFLNK : S_IFREG);
     st->st_nlink = ip->nlink ? ip->nlink : 1;
-    st->st_rdev = ip->type == I_CHR ? (uint64_t)ip->major << 8 : 0;
+    st->st_rdev = ip->type == I_CHR ? (uint64_t)MKDEV(ip->major, ip->minor) : 0;
     st->st_size = ip->size;
     st->st_blksize = PAGE_SIZE;
     st->st_blocks = (ip->size + 511) / 512;
-}
-
-int vfs_mount(struct inode *dir, struct inode *root)
-{
-    if (dir->type != I_DIR)
-        return -ENOTDIR;
-    if (dir->mounted)
-        return -EBUSY;
-    dir->mounted = iget(root);
-    root->covered = iget(dir);
-    root->parent = dir->parent;
-    return 0;
 }
 
 /* An empty ramfs root; initrd.c fills it, then vfs_init_special() adds /dev and /proc. */
@@ -177,10 +181,21 @@ void vfs_init_special(void)
     }
     iput(dev);
     struct inode *proc = ensure_dir(root_inode, "proc");
-    struct inode *proot = procfs_new_root();
-    vfs_mount(proc, proot);
+    struct inode *proot = procfs_new_root(pidns_root());
+    mnt_boot_mount(proc, proot);
     iput(proot);
     iput(proc);
     struct inode *tmp = ensure_dir(root_inode, "tmp");
     iput(tmp);
+    struct inode *sys = ensure_dir(root_inode, "sys");
+    struct inode *fs = ensure_dir(sys, "fs");
+    struct inode *cg = ensure_dir(fs, "cgroup");
+    struct inode *cgroot = cgroupfs_new_root(cgroup_root());
+    mnt_boot_mount(cg, cgroot);
+    iput(cgroot);
+    iput(cg);
+    iput(fs);
+    iput(sys);
+    struct inode *run = ensure_dir(root_inode, "run");
+    iput(run);
 }

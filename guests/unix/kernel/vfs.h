@@ -1,17 +1,19 @@
 /* vfs.h — inodes, open files and the mount table: the names every file system hangs on.
- * An inode belongs to one file system (ramfs or procfs); vfs.c dispatches on inode->fs. */
+ * An inode belongs to one file system (ramfs, procfs or cgroupfs); vfs.c dispatches on inode->fs.
+ * Mounts are not here but in the mount namespaces (mntns.c). */
 #ifndef UNIX_VFS_H
 #define UNIX_VFS_H
 
 #include <stdint.h>
 #include "param.h"
 
-enum fstype { FS_RAMFS, FS_PROCFS };
-enum itype { I_DIR = 1, I_FILE, I_CHR };
+enum fstype { FS_RAMFS, FS_PROCFS, FS_CGROUPFS };
+enum itype { I_DIR = 1, I_FILE, I_CHR, I_LNK };
 
 /* Character devices (major numbers) */
 #define DEV_CONSOLE 5
 #define DEV_NULL    1
+#define DEV_PVCHAN  4               /* minor = pvchan stream (pvchan.c) */
 
 struct dentry;
 
@@ -23,14 +25,16 @@ struct inode {
     int ref;                        /* open files, cwds and lookups holding it */
     int nlink;                      /* directory entries naming it (ramfs) */
     uint32_t size;
-    int major;                      /* I_CHR */
+    int major, minor;               /* I_CHR */
     struct inode *parent;           /* I_DIR: ".." */
     struct dentry *children;        /* ramfs I_DIR: entries, in creation order */
     char **blocks;                  /* ramfs I_FILE: one page of page pointers */
-    struct inode *mounted;          /* root of the file system mounted here, if any */
-    struct inode *covered;          /* for a mounted root: the directory it covers */
+    int mounts;                     /* mounts (in any namespace) with this inode as root */
+    int anon;                       /* a tree that exists only while mounted (tmpfs, overlay): freed with its last mount */
+    int shared;                     /* ramfs I_FILE shared by overlay copies: copied up before a write */
     int pid;                        /* procfs: the process this node describes */
-    int proc_kind;                  /* procfs: which node */
+    int proc_kind;                  /* procfs and cgroupfs: which node */
+    void *priv;                     /* procfs: the PID namespace; cgroupfs: the cgroup */
 };
 
 struct dentry {

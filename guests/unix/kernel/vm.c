@@ -1,6 +1,9 @@
 /* vm.c — address spaces. Every page directory maps the first PHYS_MAX bytes of physical memory
  * 1:1 for the kernel (supervisor only; page 0 left out so null pointers fault) through page
- * tables shared by all processes, and user pages in [USER_BASE, USER_TOP). */
+ * tables shared by all processes, and user pages in [USER_BASE, USER_TOP). A process's page
+ * directory, page tables and user pages are charged to its cgroup (upage_alloc, cgroup.c).
+ * The stack is mapped on demand: exec maps its top pages, a fault below them (or a copyout
+ * there) maps the page, down to USTACK_PAGES below USER_TOP (uvm_fault). */
 #include "defs.h"
 
 #define KERNEL_PDES (PHYS_MAX >> 22)          /* directory entries of the kernel map */
@@ -22,7 +25,7 @@ void kvm_init(uint32_t phys_end)
 
 uint32_t *pgdir_new(void)
 {
-    uint32_t *pd = kalloc_page();
+    uint32_t *pd = upage_alloc();
     if (!pd)
         return 0;
     for (uint32_t i = 0; i < KERNEL_PDES; i++)
@@ -37,7 +40,7 @@ static uint32_t *walk(uint32_t *pgdir, uint32_t va, int create)
     if (!(*pde & PTE_P)) {
         if (!create)
             return 0;
-        uint32_t *pt = kalloc_page();
+        uint32_t *pt = upage_alloc();
         if (!pt)
             return 0;
         *pde = (uint32_t)pt | PTE_P | PTE_W | PTE_U;
@@ -56,7 +59,7 @@ int uvm_alloc(uint32_t *pgdir, uint32_t start, uint32_t end)
             return -ENOMEM;
         if (*pte & PTE_P)
             continue;
-        void *page = kalloc_page();
+        void *page = upage_alloc();
         if (!page)
             return -ENOMEM;
         *pte = (uint32_t)page | PTE_P | PTE_W | PTE_U;
@@ -70,7 +73,7 @@ void uvm_dealloc(uint32_t *pgdir, uint32_t start, uint32_t end)
     for (uint32_t va = PGROUNDUP(start); va + PAGE_SIZE <= end; va += PAGE_SIZE) {
         uint32_t *pte = walk(pgdir, va, 0);
         if (pte && (*pte & PTE_P)) {
-            kfree_page((void *)PTE_ADDR(*pte));
+            upage_free((void *)PTE_ADDR(*pte));
             *pte = 0;
             invlpg(va);
         }
@@ -85,10 +88,10 @@ void pgdir_free(uint32_t *pgdir)
         uint32_t *pt = (uint32_t *)PTE_ADDR(pgdir[i]);
         for (int j = 0; j < 1024; j++)
             if (pt[j] & PTE_P)
-                kfree_page((void *)PTE_ADDR(pt[j]));
-        kfree_page(pt);
+                upage_free((void *)PTE_ADDR(pt[j]));
+        upage_free(pt);
     }
-    kfree_page(pgdir);
+    upage_free(pgdir);
 }
 
 /* fork: a full copy of the user pages (no copy-on-write: simple to read). */
@@ -106,10 +109,8 @@ uint32_t *uvm_copy(uint32_t *pgdir)
                 continue;
             uint32_t va = i << 22 | j << 12;
             uint32_t *pte = walk(nd, va, 1);
-            void *page = kalloc_page();
+            void *page = pte ? upage_alloc() : 0;
             if (!pte || !page) {
-                if (page)
-                    kfree_page(page);
                 pgdir_free(nd);
                 return 0;
             }
@@ -132,12 +133,25 @@ void vm_switch_kernel(void)
     write_cr3((uint32_t)kernel_pgdir);
 }
 
+/* A fault at va: if it lies in the stack's reach and is not mapped yet, map a page there. */
+int uvm_fault(uint32_t *pgdir, uint32_t va)
+{
+    if (va < USER_TOP - USTACK_PAGES * PAGE_SIZE || va >= USER_TOP)
+        return -EFAULT;
+    uint32_t *pte = walk(pgdir, va, 0);
+    if (pte && (*pte & PTE_P))
+        return -EFAULT;                        /* mapped: a real protection fault */
+    return uvm_alloc(pgdir, PGROUNDDOWN(va), PGROUNDDOWN(va) + PAGE_SIZE);
+}
+
 /* The kernel address of user address va, if it is mapped user-accessible (and writable if asked). */
 static char *uva2ka(uint32_t *pgdir, uint32_t va, int write)
 {
     if (va < USER_BASE || va >= USER_TOP)
         return 0;
     uint32_t *pte = walk(pgdir, va, 0);
+    if ((!pte || !(*pte & PTE_P)) && uvm_fault(pgdir, va) == 0)
+        pte = walk(pgdir, va, 0);
     if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
         return 0;
     return (char *)(PTE_ADDR(*pte) | (va & 0xFFF));

@@ -32,6 +32,7 @@
 #define IRQ_TIMER 0
 #define IRQ_KBD   1
 #define IRQ_COM1  4
+#define IRQ_PVCHAN 5
 #define T_SYSCALL 0x80
 
 /* Saved by vectors.S on every trap, lowest address first. */

@@ -64,6 +64,22 @@ int isatty(int fd);
 int tcsetpgrp(int fd, pid_t pgid);
 pid_t tcgetpgrp(int fd);
 char *getenv(const char *name);
+/* namespaces, mounts, links (Linux i386 numbers, see uapi.h) */
+pid_t clone_ns(unsigned flags);           /* fork with CLONE_NEW* flags (clone(2), no new stack) */
+int unshare(unsigned flags);
+int setns(int fd, unsigned nstype);
+int mount(const char *source, const char *target, const char *type, unsigned flags, const char *data);
+int umount2(const char *target, unsigned flags);
+int pivot_root(const char *new_root, const char *put_old);
+int fchdir(int fd);
+int mknod(const char *path, unsigned mode, unsigned dev);
+int symlink(const char *target, const char *path);
+int readlink(const char *path, char *buf, size_t size);
+int lstat(const char *path, struct stat64 *st);
+int msgget(int key, int flags);
+int msgsnd(int id, const void *msgp, size_t size, int flags);
+int msgrcv(int id, void *msgp, size_t size, long type, int flags);
+int msgctl(int id, int cmd, void *buf);
 
 /* signal.c */
 int sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old);

@@ -77,6 +77,30 @@ int sethostname(const char *name, size_t len) { return SYS2(SYS_sethostname, nam
 int nanosleep(const struct timespec *req, struct timespec *rem) { return SYS2(SYS_nanosleep, req, rem); }
 int clock_gettime(int clk, struct timespec *ts) { return SYS2(SYS_clock_gettime, clk, ts); }
 
+pid_t clone_ns(unsigned flags) { return SYS2(SYS_clone, flags | SIGCHLD, 0); }
+int unshare(unsigned flags) { return SYS1(SYS_unshare, flags); }
+int setns(int fd, unsigned nstype) { return SYS2(SYS_setns, fd, nstype); }
+int umount2(const char *target, unsigned flags) { return SYS2(SYS_umount2, target, flags); }
+int pivot_root(const char *new_root, const char *put_old) { return SYS2(SYS_pivot_root, new_root, put_old); }
+int fchdir(int fd) { return SYS1(SYS_fchdir, fd); }
+int mknod(const char *path, unsigned mode, unsigned dev) { return SYS3(SYS_mknod, path, mode, dev); }
+int symlink(const char *target, const char *path) { return SYS2(SYS_symlink, target, path); }
+int readlink(const char *path, char *buf, size_t size) { return SYS3(SYS_readlink, path, buf, size); }
+int lstat(const char *path, struct stat64 *st) { return SYS2(SYS_lstat64, path, st); }
+int msgget(int key, int flags) { return SYS2(SYS_msgget, key, flags); }
+int msgsnd(int id, const void *msgp, size_t size, int flags) { return SYS4(SYS_msgsnd, id, msgp, size, flags); }
+int msgctl(int id, int cmd, void *buf) { return SYS3(SYS_msgctl, id, cmd, buf); }
+
+int msgrcv(int id, void *msgp, size_t size, long type, int flags)
+{
+    return check(syscall5(SYS_msgrcv, (uint32_t)id, (uint32_t)msgp, size, (uint32_t)type, (uint32_t)flags));
+}
+
+int mount(const char *source, const char *target, const char *type, unsigned flags, const char *data)
+{
+    return check(syscall5(SYS_mount, (uint32_t)source, (uint32_t)target, (uint32_t)type, flags, (uint32_t)data));
+}
+
 int open(const char *path, int flags, ...)
 {
     va_list ap;

@@ -1,0 +1,121 @@
+/* pvchan.c — the "tabvisor pvchan" ISA device: byte streams between the guest and the host
+ * (docs/containers.md is the ABI). Stream 0 is the control channel, read and written raw by
+ * ctrd through /dev/pvctl (major DEV_PVCHAN, minor 0); stream k (1..255) is the console of
+ * container k, a terminal with its own line discipline (tty.c) behind /dev/pvconK (minor k).
+ *
+ *   0x510 PV_SELECT  (write, 16-bit) select the stream for PV_DATA and PV_STATUS
+ *   0x512 PV_DATA    read: next host-to-guest byte (0xFF if none); write: one byte to the host
+ *   0x513 PV_STATUS  bit 0 the selected stream has input, bit 1 some stream has, bit 7 present
+ *   0x514 PV_PENDING (read, 16-bit) lowest stream with input, or 0xFFFF
+ *   IRQ 5, level: asserted while any stream has input.
+ *
+ * A stream's terminal is made when its device is first opened; input for a stream nobody
+ * opened is read and dropped (so the level interrupt goes away). */
+#include "defs.h"
+
+#define PV_SELECT  0x510
+#define PV_DATA    0x512
+#define PV_STATUS  0x513
+#define PV_PENDING 0x514
+#define PV_STATUS_INPUT   0x01
+#define PV_STATUS_PRESENT 0x80
+#define PV_NONE    0xFFFF
+
+#define STREAM_RAW 1024               /* a container console's raw input buffer */
+#define CTL_SIZE   4096               /* the control stream's input ring */
+
+struct stream_tty {
+    struct tty tty;
+    char raw[STREAM_RAW];
+};
+
+static int present;
+static struct stream_tty *ttys[NSTREAM];
+static char ctl_buf[CTL_SIZE];
+static uint32_t ctl_r, ctl_w;
+
+int pvchan_present(void)
+{
+    return present;
+}
+
+/* Host-bound bytes on stream k. */
+static void send(int k, const char *s, int n)
+{
+    outw(PV_SELECT, (uint16_t)k);
+    for (int i = 0; i < n; i++)
+        outb(PV_DATA, (uint8_t)s[i]);
+}
+
+static void tty_out(struct tty *t, const char *s, int n)
+{
+    send(t->stream, s, n);
+}
+
+void pvchan_init(void)
+{
+    uint8_t status = inb(PV_STATUS);
+    present = status != 0xFF && (status & PV_STATUS_PRESENT);
+    if (present)                  /* quietly: the boot log is the same with and without the device */
+        pic_enable(IRQ_PVCHAN);
+}
+
+struct tty *pvchan_tty(int k)
+{
+    if (!present || k <= 0 || k >= NSTREAM)
+        return 0;
+    if (!ttys[k]) {
+        struct stream_tty *st = kmalloc(sizeof *st);
+        if (!st)
+            return 0;
+        st->tty.raw = st->raw;
+        st->tty.raw_size = STREAM_RAW;
+        st->tty.out = tty_out;
+        st->tty.stream = k;
+        ttys[k] = st;
+    }
+    return &ttys[k]->tty;
+}
+
+/* IRQ 5: drain every stream with input. */
+void pvchan_intr(void)
+{
+    if (!present)
+        return;
+    for (int guard = 0; guard < NSTREAM; guard++) {
+        uint16_t k = inw(PV_PENDING);
+        if (k == PV_NONE || k >= NSTREAM)
+            break;
+        outw(PV_SELECT, k);
+        while (inb(PV_STATUS) & PV_STATUS_INPUT) {
+            char c = (char)inb(PV_DATA);
+            if (k == 0) {
+                if (ctl_w - ctl_r < CTL_SIZE)
+                    ctl_buf[ctl_w++ % CTL_SIZE] = c;
+            } else if (ttys[k]) {
+                tty_input(&ttys[k]->tty, c);
+            }
+        }
+    }
+    wakeup(ctl_buf);
+}
+
+/* The control stream: reads return what has arrived (at least one byte; -EINTR on a signal). */
+int pvchan_ctl_read(char *dst, int n)
+{
+    while (ctl_r == ctl_w) {
+        if (signal_interrupted(current))
+            return -EINTR;
+        sleep_on(ctl_buf);
+    }
+    int k = 0;
+    while (k < n && ctl_r != ctl_w)
+        dst[k++] = ctl_buf[ctl_r++ % CTL_SIZE];
+    return k;
+}
+
+int pvchan_ctl_write(const char *src, int n)
+{
+    send(0, src, n);
+    return n;
+}
