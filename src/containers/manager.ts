@@ -169,7 +169,13 @@ export function runWords(spec: RunSpec): string[] {
   return w;
 }
 
-export interface ManagerOptions extends ControlChannelOptions {}
+export interface ManagerOptions extends ControlChannelOptions {
+  /**
+   * The host runs the machine itself and calls tick() after each slice (the page's worker): calls
+   * then wait for their reply instead of running the machine in ControlChannel.settle().
+   */
+  drivenExternally?: boolean;
+}
 
 export class ContainerManager {
   readonly channel: ControlChannel;
@@ -181,10 +187,13 @@ export class ContainerManager {
   private readonly byStream = new Map<number, Container>();
   private readonly eventListeners = new Set<(e: GuestEvent, c: Container | null) => void>();
 
+  private readonly external: boolean;
+
   constructor(
     readonly machine: Machine,
     opts: ManagerOptions = {},
   ) {
+    this.external = opts.drivenExternally ?? false;
     this.channel = new ControlChannel(machine, opts);
     this.channel.afterSlice = () => this.flush();
     for (let k = 1; k < PV_STREAMS; k++) this.channel.setStreamListener(k, (b) => this.consoleByte(k, b));
@@ -206,7 +215,7 @@ export class ContainerManager {
   /** Wait until ctrd answers (a `ps`): the guest has booted and its control daemon runs. */
   async ready(): Promise<RequestCost> {
     const req = this.channel.request(["ps"]);
-    const list = await this.channel.settle(req);
+    const list = await this.wait(req);
     this.adoptList(list);
     return req.cost!;
   }
@@ -218,7 +227,7 @@ export class ContainerManager {
     }
     const startedAt = { insnCount: this.machine.cpu.insnCount, hostMs: performance.now() };
     const req = this.channel.request(runWords(spec));
-    const info = containerInfo(await this.channel.settle(req));
+    const info = containerInfo(await this.wait(req));
     const c = this.claim(info);
     c.startedAt = startedAt;
     c.startCost = req.cost;
@@ -230,7 +239,7 @@ export class ContainerManager {
     const c = this.get(name);
     if (c.state !== "running") throw new ContainerSpecError(`container ${name} is ${c.state}: exec needs it running`);
     if (!command.length) throw new ContainerSpecError("exec needs a command");
-    return this.channel.call(["exec", name, ...command]);
+    return this.call(["exec", name, ...command]);
   }
 
   stop(name: string): Promise<void> {
@@ -255,19 +264,28 @@ export class ContainerManager {
 
   /** `ps`: ctrd's list; the mirror adopts the states it reports. */
   async ps(): Promise<ContainerInfo[]> {
-    return this.adoptList(await this.channel.call(["ps"]));
+    return this.adoptList(await this.call(["ps"]));
   }
 
   /** `stats`: cgroup figures of every container (or one). */
   async stats(name?: string): Promise<CgroupFigures[]> {
-    const v = await this.channel.call(name ? ["stats", name] : ["stats"]);
+    const v = await this.call(name ? ["stats", name] : ["stats"]);
     const list = Array.isArray(v) ? v : [v];
     return list.map(cgroupFigures);
   }
 
   /** `images`: ctrd's image list, as it reports it. */
   images(): Promise<unknown> {
-    return this.channel.call(["images"]);
+    return this.call(["images"]);
+  }
+
+  /** The reply to `req`: by running the machine (settle), or by waiting for the host that runs it. */
+  private wait(req: Request): Promise<unknown> {
+    return this.external ? req.promise : this.channel.settle(req);
+  }
+
+  private call(words: readonly string[]): Promise<unknown> {
+    return this.wait(this.channel.request(words));
   }
 
   get(name: string): Container {
@@ -284,7 +302,7 @@ export class ContainerManager {
   private async transition(name: string, action: LifecycleAction, words: string[]): Promise<void> {
     const c = this.get(name);
     c.lifecycle.check(action);
-    const v = await this.channel.call(words);
+    const v = await this.call(words);
     if (c.lifecycle.state === "stopped" && action === "stop") return; // an exit event got there first
     c.lifecycle.apply(action);
     if (v && typeof v === "object" && !Array.isArray(v) && typeof (v as { state?: unknown }).state === "string" && action !== "remove") {
