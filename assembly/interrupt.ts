@@ -1,7 +1,7 @@
 // Interrupt and exception delivery through the IDT, the double fault and shutdown (triple
 // fault), and IRET (SDM Vol. 3A chapter 6: §6.12 "Exception and interrupt handling", §6.15
 // "Exception and interrupt reference" for #DF conditions; Vol. 2 "INT n/INTO/INT3/INT1", "IRET").
-// Interrupt, trap (16/32-bit) gates are supported; task gates raise #GP. No V86 mode.
+// Interrupt, trap (16/32-bit) and task gates are supported (task switches: mmu/task.ts). No V86 mode.
 
 import {
   STATE_BASE, STATE_IDTR_BASE, STATE_IDTR_LIMIT, STATE_EXC_BITMAP, STATE_EXIT_VECTOR, STATE_EXIT_ERROR,
@@ -14,13 +14,14 @@ import {
   setReg32, reg16, setReg16, requestExit, setCpl, refreshSegCaches,
 } from "./state";
 import { getEflags, setEflags } from "./flags";
-import { rdSys32, rdSys16, probeWritePriv, wrPriv, rd16, rd32, updatePrivilege } from "./mmu/memory";
+import { rdSys32, rdSys16, probeStack, wrPriv, rd16, rd32, updatePrivilege } from "./mmu/memory";
 import {
   readDescriptor, descLo, descHi, descAddr, descAttr, descLimit, attrDpl, innerStack, newSs, newEsp,
   loadCsFromDescriptor, loadSsFromDescriptor, protectedMode, nullInaccessibleSegments, setDesc, realJump,
 } from "./mmu/segment";
 import { writeFlagsImage } from "./exec/stack";
 import { flagsChanged } from "./cpu";
+import { taskSwitch, taskReturn, TASK_CALL } from "./mmu/task";
 
 export const INT_SOFT = 0; //       INT n: gate DPL checked
 export const INT_BREAKPOINT = 1; // INT3: gate DPL checked
@@ -118,9 +119,19 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
   if (fault) return;
   const gattr = descAttr(hi);
   const type = gattr & 0x1f; // S bit and type
-  if (type != 0x6 && type != 0x7 && type != 0xe && type != 0xf) { raise(EXC_GP, idtErr); return; }
+  if (type != 0x5 && type != 0x6 && type != 0x7 && type != 0xe && type != 0xf) { raise(EXC_GP, idtErr); return; }
   if (kind <= INT_OVERFLOW && attrDpl(gattr) < cpl) { raise(EXC_GP, <i32>((<u32>vec << 3) | 2)); return; }
   if ((gattr & 0x80) == 0) { raise(EXC_NP, idtErr); return; }
+  if (type == 0x5) {
+    // task gate: switch tasks; an error code goes on the new task's stack (SDM §6.12.2)
+    if (!taskSwitch(lo >>> 16, TASK_CALL, retEip) || fault) return;
+    if (err >= 0) {
+      const sp = reg32(REG_ESP) - 4;
+      wrPriv(segBase(SEG_SS) + sp, 4, <u32>err, cpl == 3);
+      if (!fault) setReg32(REG_ESP, sp);
+    }
+    return;
+  }
   const gate32 = (type & 0x8) != 0;
   const trapGate = (type & 1) != 0;
   const sel = lo >>> 16;
@@ -153,7 +164,7 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     const n: u32 = hasErr ? 6 : 5;
     let sp = newEsp;
     const low = ns32 ? sp - size * n : (sp - size * n) & 0xffff;
-    if (!probeWritePriv(nsBase + low, size * n, user)) return;
+    if (!probeStack(nsBase + low, size * n, size, user)) return;
     const oldSs = segSel(SEG_SS);
     const oldEsp = reg32(REG_ESP);
     sp = put(nsBase, sp, ns32, oldSs, size, user);
@@ -174,7 +185,7 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     let sp = stack32 ? reg32(REG_ESP) : reg16(REG_ESP);
     const n: u32 = hasErr ? 4 : 3;
     const low = stack32 ? sp - size * n : (sp - size * n) & 0xffff;
-    if (!probeWritePriv(ssBase + low, size * n, user)) return;
+    if (!probeStack(ssBase + low, size * n, size, user)) return;
     sp = put(ssBase, sp, stack32, flags, size, user);
     sp = put(ssBase, sp, stack32, oldCs, size, user);
     sp = put(ssBase, sp, stack32, retEip, size, user);
@@ -213,7 +224,7 @@ function deliverReal(vec: i32, retEip: u32): void {
   realJump(ent >>> 16, ent & 0xffff);
 }
 
-/** IRET/IRETD (protected mode, NT=0; returns to V86 or through a task are not supported). */
+/** IRET/IRETD (protected mode; NT=1 returns to the back-linked task; returns to V86 are not supported). */
 export function iret(size: i32): void {
   const ssBase = segBase(SEG_SS);
   const sp = stack32 ? reg32(REG_ESP) : reg16(REG_ESP);
@@ -233,7 +244,7 @@ export function iret(size: i32): void {
     flagsChanged();
     return;
   }
-  if ((getEflags() & EFLAGS_NT) != 0) { raise(EXC_GP, 0); return; } // task return: not supported
+  if ((getEflags() & EFLAGS_NT) != 0) { taskReturn(); flagsChanged(); return; } // return to the back-linked task
   if (size == 4 && (newFlags & EFLAGS_VM) != 0 && cpl == 0) { raise(EXC_GP, 0); return; } // V86: not supported
   if ((newCs & ~3) == 0) { raise(EXC_GP, 0); return; }
   const rpl = <i32>(newCs & 3);

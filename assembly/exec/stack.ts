@@ -6,7 +6,7 @@
 import { REG_ESP, REG_EBP, SEG_SS, EFLAGS_VM, EFLAGS_RF, EFLAGS_IF, EFLAGS_IOPL, EFLAGS_IOPL_SHIFT,
   EFLAGS_TF, EFLAGS_NT, EFLAGS_AC, EFLAGS_ID, EFLAGS_DF, EFLAGS_ARITH, EFLAGS_FIXED } from "../layout";
 import { reg32, setReg32, reg16, setReg16, stack32, segBase, fault, cpl, o32 } from "../state";
-import { rd16, rd32, wr16, wr32, probeWrite } from "../mmu/memory";
+import { rd16, rd32, wr16, wr32, probeStack } from "../mmu/memory";
 import { getEflags, setEflags, flagsRaw } from "../flags";
 
 @inline export function ssBase(): u32 { return segBase(SEG_SS); }
@@ -55,7 +55,7 @@ export function pusha(): void {
   const top = sp();
   const base = ssBase();
   const low = spAdd(top, <u32>-(size * 8));
-  if (!probeWrite(base + low, size * 8)) return;
+  if (!probeStack(base + low, size * 8, size, cpl == 3)) return;
   for (let r = 0; r < 8; r++) {
     const a = base + spAdd(top, <u32>-(size * <u32>(r + 1)));
     if (o32) wr32(a, reg32(r)); else wr16(a, reg16(r));

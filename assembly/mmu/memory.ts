@@ -192,10 +192,21 @@ export function wrSys32(lin: u32, v: u32): void { writeSlow(lin, 4, v, false); }
 /** Accesses with an explicit privilege (interrupt delivery pushes onto the new stack). */
 export function rdPriv(lin: u32, size: i32, user: bool): u32 { return readSlow(lin, size, user); }
 export function wrPriv(lin: u32, size: i32, v: u32, user: bool): void { writeSlow(lin, size, v, user); }
-export function probeWritePriv(lin: u32, size: u32, user: bool): bool {
+/**
+ * Check that a stack frame of `size` bytes at `lin` (pushed top down in `elem`-byte slots) can be
+ * written, in the order the pushes touch it: a fault reports the first slot that fails, as the
+ * pushes themselves would (CR2 = that slot's address).
+ */
+export function probeStack(lin: u32, size: u32, elem: u32, user: bool): bool {
   if (fault) return false;
-  if (translate(lin, true, user) == 0) return false;
-  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate((lin + size - 1) & ~<u32>0xfff, true, user) == 0) return false;
+  const top = lin + size - elem; // the first push
+  if (translate(top, true, user) == 0) return false;
+  const upperPage = (lin + size - 1) & ~<u32>0xfff;
+  if ((lin & ~<u32>0xfff) != upperPage) {
+    // the first slot that starts below the upper page
+    const slot = top - (((top - upperPage) / elem) + 1) * elem;
+    if (translate(slot, true, user) == 0) return false;
+  }
   return true;
 }
 

@@ -1,7 +1,6 @@
 // Segmentation: descriptor fetch, segment register loads with the protected-mode checks, and
-// far control transfers through code segments and call gates (SDM Vol. 3A §3.4, §5.5–§5.8;
-// Vol. 2 "MOV", "JMP", "CALL", "RET"). Task gates and task switches are not implemented: they
-// raise #GP(selector).
+// far control transfers through code segments, call gates, TSSs and task gates (SDM Vol. 3A
+// §3.4, §5.5–§5.8, §7.3; Vol. 2 "MOV", "JMP", "CALL", "RET"); the task switch is in task.ts.
 // Limits are applied to EIP on far transfers and to data accesses through ModR/M, moffs, XLAT and
 // string operands (state.limitCheck); implicit stack pushes and pops are not limit-checked.
 
@@ -14,8 +13,9 @@ import {
   cpl, fault, raise, setSegCache, segSel, segBase, segLimit, segAttr, cr0, setCpl, refreshSegCaches,
   eip, reg32, setReg32, reg16, setReg16, stack32, o32, checkSegWrite,
 } from "../state";
-import { rdSys32, wrSys32, rd16, rd32, wr16, wr32, updatePrivilege, invalidateCode, probeWritePriv, wrPriv, rdPriv } from "./memory";
+import { rdSys32, wrSys32, rd16, rd32, wr16, wr32, updatePrivilege, invalidateCode, probeStack, wrPriv, rdPriv } from "./memory";
 import { setFlagBits } from "../flags";
+import { taskSwitch, TASK_JMP, TASK_CALL } from "./task";
 import { modrm, rmIsReg, eaLin, eaSeg } from "../decode/modrm";
 import { readReg, writeReg, eaLimit } from "../decode/operand";
 
@@ -173,7 +173,8 @@ export function farJump(sel: u32, off: u32): void {
     return;
   }
   const type = attr & 0xf;
-  if (type != 4 && type != 0xc) { raise(EXC_GP, <i32>(sel & ~3)); return; } // task gates/TSS: not supported
+  if (type == 9 || type == 5) { farTask(sel, type, TASK_JMP); return; }
+  if (type != 4 && type != 0xc) { raise(EXC_GP, <i32>(sel & ~3)); return; }
   const tsel = checkGate(sel);
   if (tsel < 0) return;
   const toff = gateOff(type == 0xc);
@@ -184,6 +185,15 @@ export function farJump(sel: u32, off: u32): void {
   if (!present(tattr)) { raise(EXC_NP, tsel & ~3); return; }
   if (toff > descLimit(descLo, descHi)) { raise(EXC_GP, 0); return; }
   enterCode(<u32>tsel, toff, cpl);
+}
+
+/** JMP/CALL to a TSS (type 9) or through a task gate (type 5): DPL checks, then the switch. */
+function farTask(sel: u32, type: u32, kind: i32): void {
+  const dpl = attrDpl(descAttr(descHi));
+  if (dpl < cpl || dpl < <i32>(sel & 3)) { raise(EXC_GP, <i32>(sel & ~3)); return; }
+  if ((descAttr(descHi) & ATTR_P) == 0) { raise(EXC_NP, <i32>(sel & ~3)); return; }
+  const target = type == 5 ? descLo >>> 16 : sel;
+  taskSwitch(target, kind, eip);
 }
 
 /** Push `v` at `size` bytes on the current stack (for far CALL). Caller probed the space. */
@@ -225,6 +235,7 @@ export function farCall(sel: u32, off: u32, size: i32): void {
     return;
   }
   const type = attr & 0xf;
+  if (type == 9 || type == 5) { farTask(sel, type, TASK_CALL); return; }
   if (type != 4 && type != 0xc) { raise(EXC_GP, <i32>(sel & ~3)); return; }
   const gate32 = type == 0xc;
   const gsize = gate32 ? 4 : 2;
@@ -253,7 +264,7 @@ export function farCall(sel: u32, off: u32, size: i32): void {
     const user = tdpl == 3;
     const total = <u32>gsize * (4 + params);
     const low = ns32 ? nsp - total : (nsp - total) & 0xffff;
-    if (!probeWritePriv(nsBase + low, total, user)) return;
+    if (!probeStack(nsBase + low, total, <u32>gsize, user)) return;
     nsp = stackPut(nsBase, nsp, ns32, oldSs, gsize, user);
     nsp = stackPut(nsBase, nsp, ns32, oldSp, gsize, user);
     for (let i = <i32>params - 1; i >= 0; i--) {
