@@ -5,6 +5,7 @@ import { ensureIsolation, missingFeatures } from "./isolation.js";
 import { DEFAULT_GUEST, GUESTS, guestConfig, prefetchGuest } from "./guests.js";
 import { MachinePanel } from "./panels/machine-panel.js";
 import { KernelForm } from "./panels/kernel-form.js";
+import { mountContainerViews } from "./panels/container-views.js";
 import type { MachineConfig } from "../src/worker/protocol.js";
 
 /** How often each panel's statistics are fetched from its worker. */
@@ -112,6 +113,7 @@ async function init(): Promise<void> {
   window.tabvisor.isolation = iso.via;
   isolationEl.textContent = `cross-origin isolated (${iso.via === "headers" ? "COOP/COEP headers" : "service worker"}); each machine runs in its own worker.`;
   isolationEl.classList.add("good");
+  mountContainerViews(document.getElementById("container-views")!);
   setInterval(() => {
     for (const p of panels) void p.refresh().catch(() => {});
   }, STATS_INTERVAL_MS);
