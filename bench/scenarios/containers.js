@@ -99,9 +99,9 @@ export async function measure({ rounds = 3, count = 16, dense = TARGETS.dense, r
   }
   let running = null;
   try {
-    running = (await host.manager.ps()).filter((c) => c.state === "running").length;
+    running = (await host.manager.ls()).filter((c) => c.state === "running").length;
   } catch (e) {
-    denseError ??= `ps: ${e.message}`;
+    denseError ??= `ls: ${e.message}`;
   }
 
   return {

@@ -111,7 +111,7 @@ export class CompareRunner {
     });
     hv.boot(cfg.kernel.data, { kernelName: cfg.kernel.name, cmdline: "", modules: modulesOf(cfg) });
     const managers = hv.vms.map((vm) => new ContainerManager(vm.machine, { drivenExternally: true }));
-    const ready: Request[] = managers.map((m) => m.channel.request(["ps"]));
+    const ready: Request[] = managers.map((m) => m.channel.request(["ls"]));
     const readyAt: ({ instructions: number; hostMs: number } | null)[] = new Array(cfg.count).fill(null);
     while (readyAt.some((r) => r === null)) {
       const vm = hv.runTurn();

@@ -97,7 +97,7 @@ export class Container {
   }
 }
 
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null);
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : null);
 
 /** The first of `names` present in `o` (ctrd may write "memory.current" or "memory_current"). */
 function field(o: Record<string, unknown>, ...names: string[]): unknown {
@@ -131,17 +131,23 @@ export function containerInfo(v: unknown): ContainerInfo {
 export function cgroupFigures(v: unknown): CgroupFigures {
   const raw = asRecord(v, "stats");
   const cg = (typeof raw.cgroup === "object" && raw.cgroup !== null ? raw.cgroup : raw) as Record<string, unknown>;
-  const memoryBytes = num(field(cg, "memory.current"));
-  const pagesDirect = num(field(cg, "memory.pages", "pages"));
+  const pagesDirect = num(field(cg, "memory.pages"));
+  const memoryBytes = num(field(cg, "memory.current")) ?? (pagesDirect === null ? null : pagesDirect * PAGE_BYTES);
   const cpuStat = field(cg, "cpu.stat");
   const cpuUsage = num(typeof cpuStat === "object" && cpuStat !== null ? (cpuStat as Record<string, unknown>).usage_usec : field(cg, "cpu.usage_usec", "usage_usec"));
+  // limits: bytes ("memory.max") or pages ("memory_max_pages"); "max" or a negative number means none
+  const limit = (v: unknown) => {
+    const n = num(v);
+    return n === null || n < 0 ? null : n;
+  };
+  const maxPages = limit(field(cg, "memory.max_pages"));
   return {
     name: String(field(raw, "name") ?? ""),
     memoryBytes,
     memoryPages: pagesDirect ?? (memoryBytes === null ? null : Math.ceil(memoryBytes / PAGE_BYTES)),
-    memoryMax: num(field(cg, "memory.max")),
-    pids: num(field(cg, "pids.current")),
-    pidsMax: num(field(cg, "pids.max")),
+    memoryMax: limit(field(cg, "memory.max")) ?? (maxPages === null ? null : maxPages * PAGE_BYTES),
+    pids: num(field(cg, "pids.current", "pids")),
+    pidsMax: limit(field(cg, "pids.max")),
     cpuUsageUsec: cpuUsage,
     raw,
   };
@@ -212,9 +218,9 @@ export class ContainerManager {
     return () => this.eventListeners.delete(fn);
   }
 
-  /** Wait until ctrd answers (a `ps`): the guest has booted and its control daemon runs. */
+  /** Wait until ctrd answers (an `ls`): the guest has booted and its control daemon runs. */
   async ready(): Promise<RequestCost> {
-    const req = this.channel.request(["ps"]);
+    const req = this.channel.request(["ls"]);
     const list = await this.wait(req);
     this.adoptList(list);
     return req.cost!;
@@ -222,7 +228,7 @@ export class ContainerManager {
 
   /** `run`: create and start a container; resolves once ctrd reports it running. */
   async run(spec: RunSpec = {}): Promise<Container> {
-    if (spec.name !== undefined && this.containers.has(spec.name) && this.containers.get(spec.name)!.state !== "removed") {
+    if (spec.name !== undefined && this.containers.has(spec.name)) {
       throw new ContainerSpecError(`a container named ${spec.name} already exists (${this.containers.get(spec.name)!.state})`);
     }
     const startedAt = { insnCount: this.machine.cpu.insnCount, hostMs: performance.now() };
@@ -262,9 +268,29 @@ export class ContainerManager {
     this.containers.delete(name);
   }
 
-  /** `ps`: ctrd's list; the mirror adopts the states it reports. */
-  async ps(): Promise<ContainerInfo[]> {
-    return this.adoptList(await this.call(["ps"]));
+  /** `ls`: ctrd's list of containers; the mirror adopts the states it reports. */
+  async ls(): Promise<ContainerInfo[]> {
+    return this.adoptList(await this.call(["ls"]));
+  }
+
+  /** `ps NAME`: the processes of one container, as ctrd reports them ([{pid, cmd}], PIDs as the container numbers them). */
+  async ps(name: string): Promise<{ pid: number; cmd: string }[]> {
+    this.get(name);
+    const v = await this.call(["ps", name]);
+    if (!Array.isArray(v)) throw new ContainerSpecError(`ctrd's ps reply is not a list: ${JSON.stringify(v)?.slice(0, 120)}`);
+    return v as { pid: number; cmd: string }[];
+  }
+
+  /** `create`: a container held in state created (its init has not run yet); start() lets it go. */
+  async create(spec: RunSpec = {}): Promise<Container> {
+    if (spec.name !== undefined && this.containers.has(spec.name)) throw new ContainerSpecError(`a container named ${spec.name} already exists (${this.containers.get(spec.name)!.state})`);
+    const words = runWords(spec);
+    words[0] = "create";
+    return this.claim(containerInfo(await this.call(words)));
+  }
+
+  start(name: string): Promise<void> {
+    return this.transition(name, "start", ["start", name]);
   }
 
   /** `stats`: cgroup figures of every container (or one). */
@@ -311,8 +337,8 @@ export class ContainerManager {
   }
 
   private adoptList(v: unknown): ContainerInfo[] {
-    const list = Array.isArray(v) ? v : asRecord(v, "ps").containers;
-    if (!Array.isArray(list)) throw new ContainerSpecError("ctrd's ps reply is not a list of containers");
+    const list = Array.isArray(v) ? v : asRecord(v, "ls").containers;
+    if (!Array.isArray(list)) throw new ContainerSpecError("ctrd's ls reply is not a list of containers");
     const infos = list.map(containerInfo);
     for (const info of infos) {
       const c = this.containers.get(info.name);

@@ -45,6 +45,12 @@ describe("ctrd records", () => {
     const b = cgroupFigures({ name: "ct2", memory_current: 4097, pids_current: 1, "memory.max": "max" });
     expect(b).toMatchObject({ memoryPages: 2, pids: 1, memoryMax: null, cpuUsageUsec: null });
   });
+
+  it("reads ctrd's own stats record: pages, and -1 for no limit", () => {
+    const r = { name: "web1", state: "running", memory_pages: 11, memory_peak_pages: 14, memory_max_pages: 4096, pids: 2, pids_max: -1, cpu_usage_usec: 1830, oom_kills: 0 };
+    expect(cgroupFigures(r)).toMatchObject({ name: "web1", memoryPages: 11, memoryBytes: 11 * 4096, memoryMax: 4096 * 4096, pids: 2, pidsMax: null, cpuUsageUsec: 1830 });
+    expect(cgroupFigures({ ...r, memory_max_pages: -1 }).memoryMax).toBeNull();
+  });
 });
 
 describe("control channel on kernels without ctrd", () => {
@@ -53,8 +59,8 @@ describe("control channel on kernels without ctrd", () => {
     for (let i = 0; i < 2; i++) {
       const { machine } = await bootMachine(fixtureKernel("loop.elf"));
       const mgr = new ContainerManager(machine, { timeoutCycles: 3_000_000 });
-      const req = mgr.channel.request(["ps"]);
-      expect(machine.pvchan.queued(PV_CONTROL_STREAM)).toBe("1 ps\n".length);
+      const req = mgr.channel.request(["ls"]);
+      expect(machine.pvchan.queued(PV_CONTROL_STREAM)).toBe("1 ls\n".length);
       await expect(mgr.channel.settle(req)).rejects.toThrow(ContainerTimeoutError);
       expect(mgr.channel.cycles() - req.sentCycles).toBeGreaterThanOrEqual(3_000_000n);
       results.push(machine.cpu.insnCount);
