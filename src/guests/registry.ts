@@ -33,8 +33,12 @@ export const GUESTS: readonly Guest[] = [
   {
     name: "unix",
     kernel: "guests/images/unix.elf",
-    modules: [{ path: "guests/images/unix-root.img", args: "root" }],
-    description: "Unix-like teaching kernel with a shell on COM1 and VGA; 'poweroff' exits 0",
+    modules: [
+      { path: "guests/images/unix-root.img", args: "root" },
+      { path: "guests/images/minimal.img", args: "image minimal" },
+      { path: "guests/images/service.img", args: "image service" },
+    ],
+    description: "Unix-like teaching kernel with a shell on COM1 and VGA, containers with ctr; 'poweroff' exits 0",
   },
   {
     name: "popf",

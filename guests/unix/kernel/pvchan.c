@@ -56,8 +56,16 @@ void pvchan_init(void)
 {
     uint8_t status = inb(PV_STATUS);
     present = status != 0xFF && (status & PV_STATUS_PRESENT);
-    if (present)                  /* quietly: the boot log is the same with and without the device */
-        pic_enable(IRQ_PVCHAN);
+    if (!present)
+        return;
+    struct inode *dev = vfs_lookup(root_inode, "dev"), *ip;   /* /dev/pvctl: the control stream */
+    if (dev && vfs_create(dev, "pvctl", I_CHR, 0600, &ip) == 0) {
+        ip->major = DEV_PVCHAN;
+        ip->minor = 0;
+        iput(ip);
+    }
+    iput(dev);
+    pic_enable(IRQ_PVCHAN);       /* quietly: the boot log is the same with and without the device */
 }
 
 struct tty *pvchan_tty(int k)

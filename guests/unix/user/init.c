@@ -1,5 +1,6 @@
 /* init.c — process 1: open the console as descriptors 0, 1 and 2, show /etc/motd, run
- * /etc/rc if present, start the shell, and reap orphans. When the shell exits, power off. */
+ * /etc/rc if present, start the container control daemon ctrd if the pvchan device is there
+ * (/dev/pvctl), start the shell, and reap orphans. When the shell exits, power off. */
 #include "../lib/libc.h"
 
 static char *const envp[] = { "PATH=/bin", "HOME=/", 0 };
@@ -51,6 +52,11 @@ int main(void)
         int status;
         while (waitpid(pid, &status, 0) != pid)
             ;
+    }
+
+    if (stat("/dev/pvctl", &st) == 0) {
+        char *const ctrd[] = { "/bin/ctrd", 0 };
+        spawn(ctrd);
     }
 
     char *const sh[] = { "/bin/sh", 0 };

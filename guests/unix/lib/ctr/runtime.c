@@ -1,0 +1,1001 @@
+/* runtime.c — the container runtime behind `ctr` and `ctrd`.
+ *
+ * A container is a directory /run/ctr/NAME holding `config` (one "key value" per line),
+ * `state`, and `rootfs`, where an overlay of the image /images/IMAGE is mounted (the image's
+ * files are shared by every container made from it and copied only when one writes them),
+ * plus a cgroup /sys/fs/cgroup/ctr/NAME holding its limits.
+ *
+ * Creating one is one straight pipeline:
+ *   state dir -> cgroup and limits -> overlay rootfs -> clone(CLONE_NEWPID | CLONE_NEWNS |
+ *   CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) -> (parent) move the child into the cgroup,
+ *   let it go -> (child) hostname, /proc, /tmp, /dev/console in the rootfs, pivot_root into it,
+ *   detach the old root, console on 0/1/2 -> exec the command as PID 1.
+ *
+ * The lifecycle is a state machine; a verb from a state it does not start from is refused:
+ *
+ *     create ──> created ──start──> running ──pause──> paused
+ *                   │                 │  ^──resume──────┘ │
+ *                   └──────stop───────┴──────stop──────────┴──> stopped ──rm──> (gone)
+ *
+ * `run` is create then start. A container whose processes have all exited is stopped.
+ * "created" is a child held by its frozen cgroup before it sets up its root; start thaws it. */
+#include "runtime.h"
+
+#define RUN_DIR  "/run/ctr"
+#define CG_DIR   "/sys/fs/cgroup/ctr"
+#define MAXNAME  32
+#define NOFILE_USER 16          /* the kernel's NOFILE */
+#define PATH_MAX 256
+
+void (*ctr_exit_hook)(const char *name, int status);
+
+struct container {
+    char name[MAXNAME];
+    char hostname[MAXNAME * 2];
+    char image[MAXNAME];
+    char memory[16];            /* as given: "16M", or "max" */
+    char cpus[16];              /* as given: "0.5", or "max" */
+    int pids_limit;             /* -1 = max */
+    int console;                /* pvchan stream, 0 = none (the caller's terminal or /dev/null) */
+    int pid;                    /* PID 1 of the container, as the host numbers it */
+    char state[12];
+    char cmd[256];              /* the command, words separated by spaces */
+};
+
+/* ---- small helpers ---- */
+
+static void say(struct ctr_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->text + o->len, sizeof o->text - o->len, fmt, ap);
+    va_end(ap);
+    o->len += n;
+    if (o->len > (int)sizeof o->text - 1)
+        o->len = sizeof o->text - 1;
+}
+
+static int fail(struct ctr_out *o, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    o->len = vsnprintf(o->text, sizeof o->text, fmt, ap);
+    va_end(ap);
+    if (o->len > (int)sizeof o->text - 1)
+        o->len = sizeof o->text - 1;
+    return status;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    int n = strlen(text);
+    int r = write_all(fd, text, n) == n ? 0 : -1;
+    close(fd);
+    return r;
+}
+
+static int read_file(const char *path, char *buf, int size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int n = 0, r;
+    while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+        n += r;
+    close(fd);
+    buf[n] = 0;
+    return n;
+}
+
+static long read_number(const char *path)
+{
+    char buf[32];
+    if (read_file(path, buf, sizeof buf) < 0)
+        return -1;
+    if (!strncmp(buf, "max", 3))
+        return -2;
+    return strtol(buf, 0, 10);
+}
+
+/* The number after "key " in a "key value" file like cpu.stat. */
+static long stat_field(const char *path, const char *key)
+{
+    char buf[256];
+    if (read_file(path, buf, sizeof buf) < 0)
+        return -1;
+    int n = strlen(key);
+    for (char *p = buf; *p; p++)
+        if ((p == buf || p[-1] == '\n') && !strncmp(p, key, n) && p[n] == ' ')
+            return strtol(p + n + 1, 0, 10);
+    return -1;
+}
+
+static void path_of(char *buf, const char *name, const char *file)
+{
+    snprintf(buf, PATH_MAX, RUN_DIR "/%s%s%s", name, file ? "/" : "", file ? file : "");
+}
+
+static void cgroup_of(char *buf, const char *name, const char *file)
+{
+    snprintf(buf, PATH_MAX, CG_DIR "/%s%s%s", name, file ? "/" : "", file ? file : "");
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s || strlen(s) >= MAXNAME)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || isdigit(*s) || *s == '-' || *s == '_' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+/* ---- the container record ---- */
+
+static int save(struct container *c)
+{
+    char path[PATH_MAX], text[768];
+    snprintf(text, sizeof text, "name %s\nhostname %s\nimage %s\nmemory %s\ncpus %s\npids %d\nconsole %d\npid %d\ncmd %s\n",
+             c->name, c->hostname, c->image, c->memory, c->cpus, c->pids_limit, c->console, c->pid, c->cmd);
+    path_of(path, c->name, "config");
+    if (write_file(path, text) < 0)
+        return -1;
+    path_of(path, c->name, "state");
+    char st[16];
+    snprintf(st, sizeof st, "%s\n", c->state);
+    return write_file(path, st);
+}
+
+static void field(const char *text, const char *key, char *out, int size)
+{
+    int n = strlen(key);
+    out[0] = 0;
+    for (const char *p = text; *p; p++) {
+        if ((p == text || p[-1] == '\n') && !strncmp(p, key, n) && p[n] == ' ') {
+            p += n + 1;
+            int k = 0;
+            while (p[k] && p[k] != '\n' && k < size - 1) {
+                out[k] = p[k];
+                k++;
+            }
+            out[k] = 0;
+            return;
+        }
+    }
+}
+
+static int pids_current(const char *name)
+{
+    char path[PATH_MAX];
+    cgroup_of(path, name, "pids.current");
+    return (int)read_number(path);
+}
+
+static void set_state(struct container *c, const char *state)
+{
+    char path[PATH_MAX], st[16];
+    strlcpy(c->state, state, sizeof c->state);
+    path_of(path, c->name, "state");
+    snprintf(st, sizeof st, "%s\n", state);
+    write_file(path, st);
+}
+
+/* Load NAME; a container whose processes are all gone is stopped from now on. */
+static int load(const char *name, struct container *c)
+{
+    char path[PATH_MAX], text[768], v[32];
+    memset(c, 0, sizeof *c);
+    if (!valid_name(name))
+        return -1;
+    path_of(path, name, "config");
+    if (read_file(path, text, sizeof text) < 0)
+        return -1;
+    field(text, "name", c->name, sizeof c->name);
+    field(text, "hostname", c->hostname, sizeof c->hostname);
+    field(text, "image", c->image, sizeof c->image);
+    field(text, "memory", c->memory, sizeof c->memory);
+    field(text, "cpus", c->cpus, sizeof c->cpus);
+    field(text, "cmd", c->cmd, sizeof c->cmd);
+    field(text, "pids", v, sizeof v);
+    c->pids_limit = atoi(v);
+    field(text, "console", v, sizeof v);
+    c->console = atoi(v);
+    field(text, "pid", v, sizeof v);
+    c->pid = atoi(v);
+    path_of(path, name, "state");
+    if (read_file(path, c->state, sizeof c->state) < 0)
+        strlcpy(c->state, "stopped", sizeof c->state);
+    char *nl = strchr(c->state, '\n');
+    if (nl)
+        *nl = 0;
+    if (strcmp(c->state, "stopped") != 0 && pids_current(name) <= 0)
+        set_state(c, "stopped");
+    return 0;
+}
+
+/* ---- the state machine ---- */
+
+static const struct {
+    const char *verb;
+    const char *from;           /* states it may start from, space separated */
+    const char *to;
+} transitions[] = {
+    { "start",  "created",                 "running" },
+    { "pause",  "running",                 "paused"  },
+    { "resume", "paused",                  "running" },
+    { "stop",   "created running paused",  "stopped" },
+    { "rm",     "stopped",                 "removed" },
+    { "exec",   "running",                 "running" },
+};
+
+static int has_word(const char *list, const char *w)
+{
+    int n = strlen(w);
+    for (const char *p = list; *p; p++)
+        if ((p == list || p[-1] == ' ') && !strncmp(p, w, n) && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
+/* 0 if verb may act on c now, else the error (in out). */
+static int allowed(struct container *c, const char *verb, struct ctr_out *o)
+{
+    for (unsigned i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
+        if (strcmp(transitions[i].verb, verb))
+            continue;
+        if (has_word(transitions[i].from, c->state))
+            return 0;
+        return fail(o, 1, "cannot %s container %s: it is %s (%s needs %s)", verb, c->name, c->state, verb,
+                    transitions[i].from);
+    }
+    return 0;
+}
+
+/* ---- answers ---- */
+
+static void container_json(struct ctr_out *o, struct container *c)
+{
+    say(o, "{\"name\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"hostname\":\"%s\",\"image\":\"%s\",\"console\":%d,"
+           "\"memory\":\"%s\",\"cpus\":\"%s\",\"pids_limit\":%d}",
+        c->name, c->state, c->pid, c->hostname, c->image, c->console, c->memory, c->cpus, c->pids_limit);
+}
+
+static void stats_json(struct ctr_out *o, struct container *c)
+{
+    char path[PATH_MAX];
+    cgroup_of(path, c->name, "memory.current");
+    long mem = read_number(path);
+    cgroup_of(path, c->name, "memory.peak");
+    long peak = read_number(path);
+    cgroup_of(path, c->name, "memory.max");
+    long max = read_number(path);
+    cgroup_of(path, c->name, "cpu.stat");
+    long usage = stat_field(path, "usage_usec"), throttled = stat_field(path, "nr_throttled");
+    long throttled_usec = stat_field(path, "throttled_usec");
+    cgroup_of(path, c->name, "memory.events");
+    long oom = stat_field(path, "oom_kill");
+    say(o, "{\"name\":\"%s\",\"state\":\"%s\",\"memory_pages\":%ld,\"memory_peak_pages\":%ld,\"memory_max_pages\":%ld,"
+           "\"pids\":%d,\"pids_max\":%d,\"cpu_usage_usec\":%ld,\"nr_throttled\":%ld,\"throttled_usec\":%ld,\"oom_kills\":%ld}",
+        c->name, c->state, mem < 0 ? 0 : mem / 4096, peak < 0 ? 0 : peak / 4096, max < 0 ? -1 : max / 4096,
+        pids_current(c->name) < 0 ? 0 : pids_current(c->name), c->pids_limit, usage, throttled, throttled_usec, oom);
+}
+
+/* Every container name, sorted, into names (at most max); returns the count. */
+static int list_names(char names[][MAXNAME], int max)
+{
+    DIR *d = opendir(RUN_DIR);
+    int n = 0;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max)
+        if (e->d_name[0] != '.' && valid_name(e->d_name))
+            strlcpy(names[n++], e->d_name, MAXNAME);
+    closedir(d);
+    qsort(names, n, MAXNAME, (int (*)(const void *, const void *))strcmp);
+    return n;
+}
+
+#define MAXCT 512
+static char names_buf[MAXCT][MAXNAME];
+
+int ctr_name_of_pid(int pid, char *name, int size)
+{
+    int n = list_names(names_buf, MAXCT);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX], text[768], v[16];
+        path_of(path, names_buf[i], "config");
+        if (read_file(path, text, sizeof text) < 0)
+            continue;
+        field(text, "pid", v, sizeof v);
+        if (atoi(v) == pid) {
+            strlcpy(name, names_buf[i], size);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ctr_oom_kills(const char *name)
+{
+    char path[PATH_MAX];
+    cgroup_of(path, name, "memory.events");
+    return (int)stat_field(path, "oom_kill");
+}
+
+/* ---- creating: the pipeline ---- */
+
+static int ensure_dir(const char *path)
+{
+    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* "16M", "512K", "1G", "4096" or "max" -> the text memory.max takes; 0 if malformed. */
+static int memory_arg(const char *s)
+{
+    if (!strcmp(s, "max"))
+        return 1;
+    char *end;
+    long v = strtol(s, &end, 10);
+    return v > 0 && (!*end || (!end[1] && strchr("KkMmGg", *end)));
+}
+
+/* "0.5" or "2" or "max" -> cpu.max text ("50000 100000"); 0 if malformed. */
+static int cpus_arg(const char *s, char *cpu_max, int size)
+{
+    if (!strcmp(s, "max")) {
+        strlcpy(cpu_max, "max 100000", size);
+        return 1;
+    }
+    long whole = 0, frac = 0, scale = 1;
+    const char *p = s;
+    if (!isdigit(*p) && *p != '.')
+        return 0;
+    while (isdigit(*p))
+        whole = whole * 10 + (*p++ - '0');
+    if (*p == '.')
+        for (p++; isdigit(*p) && scale < 100000; p++)
+            frac = frac * 10 + (*p - '0'), scale *= 10;
+    if (*p)
+        return 0;
+    long quota = whole * 100000 + frac * 100000 / scale;
+    if (quota < 1000 || quota > 100000 * 64)
+        return 0;
+    snprintf(cpu_max, size, "%ld 100000", quota);
+    return 1;
+}
+
+static int free_console(void)
+{
+    static char used[256];
+    memset(used, 0, sizeof used);
+    int n = list_names(names_buf, MAXCT);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX], text[768], v[16];
+        path_of(path, names_buf[i], "config");
+        if (read_file(path, text, sizeof text) < 0)
+            continue;
+        field(text, "console", v, sizeof v);
+        int k = atoi(v);
+        if (k > 0 && k < 256)
+            used[k] = 1;
+    }
+    for (int k = 1; k < 256; k++)
+        if (!used[k])
+            return k;
+    return 0;
+}
+
+static int pvchan_present(void)
+{
+    struct stat64 st;
+    return stat("/dev/pvctl", &st) == 0;
+}
+
+/* The child, between clone and exec: it is PID 1 of its new namespaces. Returns only on error. */
+static void child(struct container *c, char **cmd, int go, int ready, int foreground)
+{
+    char byte, root[PATH_MAX], path[PATH_MAX + 32], msg[160];
+    if (read(go, &byte, 1) != 1)
+        _exit(125);
+    close(go);
+    path_of(root, c->name, "rootfs");
+    const char *step = "sethostname";
+    if (sethostname(c->hostname, strlen(c->hostname)) < 0)
+        goto bad;
+    step = "mount /proc";
+    snprintf(path, sizeof path, "%s/proc", root);
+    if (ensure_dir(path) < 0 || mount("proc", path, "proc", 0, 0) < 0)
+        goto bad;
+    step = "mount /tmp";
+    snprintf(path, sizeof path, "%s/tmp", root);
+    if (ensure_dir(path) < 0 || mount("tmpfs", path, "tmpfs", 0, 0) < 0)
+        goto bad;
+    step = "make /dev/console";
+    snprintf(path, sizeof path, "%s/dev", root);
+    ensure_dir(path);
+    snprintf(path, sizeof path, "%s/dev/console", root);
+    unlink(path);
+    unsigned dev = c->console ? MKDEV(4, c->console) : foreground ? MKDEV(5, 0) : MKDEV(1, 3);
+    if (mknod(path, S_IFCHR | 0620, dev) < 0)
+        goto bad;
+    snprintf(path, sizeof path, "%s/dev/null", root);
+    unlink(path);
+    mknod(path, S_IFCHR | 0666, MKDEV(1, 3));
+    step = "pivot_root";
+    snprintf(path, sizeof path, "%s/.oldroot", root);
+    if (ensure_dir(path) < 0 || chdir(root) < 0 || pivot_root(".", ".oldroot") < 0)
+        goto bad;
+    chdir("/");
+    step = "detach the old root";
+    if (umount2("/.oldroot", MNT_DETACH) < 0)
+        goto bad;
+    rmdir("/.oldroot");
+    if (!foreground) {
+        step = "open /dev/console";
+        int fd = open("/dev/console", O_RDWR);
+        if (fd < 0)
+            goto bad;
+        for (int i = 0; i < 3; i++)
+            if (fd != i)
+                dup2(fd, i);
+        if (fd > 2)
+            close(fd);
+        for (int i = 3; i < NOFILE_USER; i++)
+            if (i != ready)
+                close(i);
+    }
+    step = "find the command";
+    struct stat64 st;
+    if (stat(cmd[0], &st) < 0)
+        goto bad;
+    signal(SIGPIPE, SIG_IGN);                  /* after `create` nobody reads this */
+    write(ready, "ok", 2);
+    close(ready);
+    signal(SIGPIPE, SIG_DFL);
+    char *envp[] = { "PATH=/bin", "HOME=/", 0 };
+    execve(cmd[0], cmd, envp);
+    _exit(127);
+bad:
+    snprintf(msg, sizeof msg, "%s: %s", step, strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+    write(ready, msg, strlen(msg));
+    _exit(125);
+}
+
+static void cleanup(struct container *c)
+{
+    char path[PATH_MAX];
+    path_of(path, c->name, "rootfs");
+    umount2(path, MNT_DETACH);
+    rmdir(path);
+    cgroup_of(path, c->name, 0);
+    rmdir(path);
+    path_of(path, c->name, "config");
+    unlink(path);
+    path_of(path, c->name, "state");
+    unlink(path);
+    path_of(path, c->name, 0);
+    rmdir(path);
+}
+
+static int wait_stopped(struct container *c, int reap)
+{
+    for (int i = 0; i < 500; i++) {
+        int status;
+        if (reap && c->pid > 0 && waitpid(c->pid, &status, WNOHANG) == c->pid && ctr_exit_hook)
+            ctr_exit_hook(c->name, status);
+        if (pids_current(c->name) <= 0)
+            return 0;
+        struct timespec t = { 0, 10000000 };
+        nanosleep(&t, 0);
+    }
+    return -1;
+}
+
+static int create(int argc, char **argv, struct ctr_out *o, int start)
+{
+    struct container c;
+    memset(&c, 0, sizeof c);
+    strlcpy(c.image, "minimal", sizeof c.image);
+    strlcpy(c.memory, "max", sizeof c.memory);
+    strlcpy(c.cpus, "max", sizeof c.cpus);
+    c.pids_limit = -1;
+    int detach = o->detach_only || !start, i, console = -1;
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : 0;
+        if (!strcmp(opt, "-d") || !strcmp(opt, "--detach")) {
+            detach = 1;
+            continue;
+        }
+        if (!strcmp(opt, "--")) {
+            i++;
+            break;
+        }
+        if (!val)
+            return fail(o, 2, "%s: option %s needs a value", argv[0], opt);
+        i++;
+        if (!strcmp(opt, "--name"))
+            strlcpy(c.name, val, sizeof c.name);
+        else if (!strcmp(opt, "--hostname"))
+            strlcpy(c.hostname, val, sizeof c.hostname);
+        else if (!strcmp(opt, "--image"))
+            strlcpy(c.image, val, sizeof c.image);
+        else if (!strcmp(opt, "--memory"))
+            strlcpy(c.memory, val, sizeof c.memory);
+        else if (!strcmp(opt, "--cpus"))
+            strlcpy(c.cpus, val, sizeof c.cpus);
+        else if (!strcmp(opt, "--pids-limit"))
+            c.pids_limit = !strcmp(val, "max") ? -1 : atoi(val);
+        else if (!strcmp(opt, "--console"))
+            console = atoi(val);
+        else
+            return fail(o, 2, "%s: unknown option %s", argv[0], opt);
+    }
+    char cpu_max[32], path[PATH_MAX];
+    if (!memory_arg(c.memory))
+        return fail(o, 2, "%s: bad --memory '%s' (a size like 16M, 512K, or max)", argv[0], c.memory);
+    if (!cpus_arg(c.cpus, cpu_max, sizeof cpu_max))
+        return fail(o, 2, "%s: bad --cpus '%s' (a number of CPUs like 0.5, or max)", argv[0], c.cpus);
+    if (c.pids_limit == 0 || c.pids_limit < -1)
+        return fail(o, 2, "%s: bad --pids-limit (a positive number, or max)", argv[0]);
+    if (!valid_name(c.image) || !valid_name(c.name[0] ? c.name : "x") || (c.hostname[0] && strchr(c.hostname, ' ')))
+        return fail(o, 2, "%s: names are letters, digits, '-', '_' and '.', at most %d", argv[0], MAXNAME - 1);
+    snprintf(path, sizeof path, "/images/%s", c.image);
+    struct stat64 st;
+    if (stat(path, &st) < 0)
+        return fail(o, 1, "%s: no image '%s' (ctr images lists them)", argv[0], c.image);
+    /* the command: given, or the image's /etc/cmd, or /bin/sh */
+    char *cmd[16], cmdline[256];
+    int ncmd = 0;
+    if (i < argc) {
+        cmdline[0] = 0;
+        for (; i < argc && ncmd < 15; i++) {
+            if (ncmd)
+                strlcpy(cmdline + strlen(cmdline), " ", sizeof cmdline - strlen(cmdline));
+            strlcpy(cmdline + strlen(cmdline), argv[i], sizeof cmdline - strlen(cmdline));
+            cmd[ncmd++] = argv[i];
+        }
+        cmd[ncmd] = 0;
+    } else {
+        snprintf(path, sizeof path, "/images/%s/etc/cmd", c.image);
+        if (read_file(path, cmdline, sizeof cmdline) <= 0)
+            strlcpy(cmdline, "/bin/sh", sizeof cmdline);
+        for (char *p = cmdline; *p && ncmd < 15;) {
+            while (*p == ' ' || *p == '\n')
+                *p++ = 0;
+            if (!*p)
+                break;
+            cmd[ncmd++] = p;
+            while (*p && *p != ' ' && *p != '\n')
+                p++;
+        }
+        cmd[ncmd] = 0;
+    }
+    strlcpy(c.cmd, cmdline, sizeof c.cmd);
+    char *nl = strchr(c.cmd, '\n');
+    if (nl)
+        *nl = 0;
+
+    if (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0)
+        return fail(o, 1, "%s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
+    if (!c.name[0]) {                          /* ct1, ct2, ... */
+        for (int k = 1; k < 100000; k++) {
+            snprintf(c.name, sizeof c.name, "ct%d", k);
+            path_of(path, c.name, 0);
+            if (stat(path, &st) < 0)
+                break;
+        }
+    }
+    if (!c.hostname[0])
+        strlcpy(c.hostname, c.name, sizeof c.hostname);
+    path_of(path, c.name, 0);
+    if (mkdir(path, 0700) < 0)
+        return errno == EEXIST ? fail(o, 1, "%s: container %s already exists", argv[0], c.name)
+                               : fail(o, 1, "%s: %s: %s", argv[0], path, strerror(errno));
+    if (detach && pvchan_present())
+        c.console = console > 0 ? console : free_console();
+    strlcpy(c.state, "created", sizeof c.state);
+
+    /* cgroup and limits */
+    cgroup_of(path, c.name, 0);
+    const char *step = "cgroup";
+    if (mkdir(path, 0755) < 0)
+        goto undo;
+    step = "memory.max";
+    cgroup_of(path, c.name, "memory.max");
+    if (write_file(path, c.memory) < 0)
+        goto undo;
+    step = "cpu.max";
+    cgroup_of(path, c.name, "cpu.max");
+    if (write_file(path, cpu_max) < 0)
+        goto undo;
+    step = "pids.max";
+    cgroup_of(path, c.name, "pids.max");
+    char num[16];
+    snprintf(num, sizeof num, "%d", c.pids_limit);
+    if (write_file(path, c.pids_limit < 0 ? "max" : num) < 0)
+        goto undo;
+    /* the root: an overlay of the image */
+    step = "rootfs";
+    char root[PATH_MAX], lower[PATH_MAX + 16];
+    path_of(root, c.name, "rootfs");
+    snprintf(lower, sizeof lower, "lowerdir=/images/%s", c.image);
+    if (mkdir(root, 0755) < 0 || mount("overlay", root, "overlay", 0, lower) < 0)
+        goto undo;
+    if (save(&c) < 0)
+        goto undo;
+
+    int go[2], ready[2];
+    step = "pipe";
+    if (pipe(go) < 0)
+        goto undo;
+    if (pipe(ready) < 0) {
+        close(go[0]);
+        close(go[1]);
+        goto undo;
+    }
+    step = "clone";
+    int pid = clone_ns(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP);
+    if (pid == 0) {
+        close(go[1]);
+        close(ready[0]);
+        child(&c, cmd, go[0], ready[1], !detach);
+        _exit(125);
+    }
+    close(go[0]);
+    close(ready[1]);
+    if (pid < 0) {
+        close(go[1]);
+        close(ready[0]);
+        goto undo;
+    }
+    c.pid = pid;
+    cgroup_of(path, c.name, "cgroup.procs");
+    snprintf(num, sizeof num, "%d", pid);
+    int moved = write_file(path, num);
+    if (moved == 0 && !start) {
+        cgroup_of(path, c.name, "cgroup.freeze");
+        write_file(path, "1");
+    }
+    write(go[1], "g", 1);
+    close(go[1]);
+    if (moved < 0) {
+        close(ready[0]);
+        kill(pid, SIGKILL);
+        waitpid(pid, 0, 0);
+        step = "cgroup.procs";
+        goto undo;
+    }
+    if (start) {
+        char msg[160];
+        int n = read(ready[0], msg, sizeof msg - 1);
+        msg[n > 0 ? n : 0] = 0;
+        if (strcmp(msg, "ok") != 0) {
+            close(ready[0]);
+            waitpid(pid, 0, 0);
+            cleanup(&c);
+            return fail(o, 1, "%s: container %s: %s", argv[0], c.name, n > 0 ? msg : "setup failed");
+        }
+        strlcpy(c.state, "running", sizeof c.state);
+    }
+    close(ready[0]);
+    save(&c);
+    if (start && !detach) {                    /* the foreground: wait for PID 1 */
+        int status = 0;
+        while (waitpid(pid, &status, 0) != pid)
+            ;
+        wait_stopped(&c, 0);
+        set_state(&c, "stopped");
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (o->json)
+        container_json(o, &c);
+    else
+        say(o, "%s\n", c.name);
+    return 0;
+undo:;
+    int err = errno;
+    cleanup(&c);
+    return fail(o, 1, "%s: container %s: %s: %s", argv[0], c.name, step, strerror(err));
+}
+
+/* ---- the verbs ---- */
+
+static int need_name(int argc, char **argv, struct ctr_out *o, struct container *c)
+{
+    if (argc < 2)
+        return fail(o, 2, "usage: ctr %s NAME", argv[0]);
+    if (load(argv[1], c) < 0)
+        return fail(o, 1, "ctr %s: no container '%s'", argv[0], argv[1]);
+    return 0;
+}
+
+static int freeze(struct container *c, const char *v)
+{
+    char path[PATH_MAX];
+    cgroup_of(path, c->name, "cgroup.freeze");
+    return write_file(path, v);
+}
+
+static int cmd_start(int argc, char **argv, struct ctr_out *o)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r || (r = allowed(&c, "start", o)))
+        return r;
+    freeze(&c, "0");
+    set_state(&c, "running");
+    if (o->json)
+        container_json(o, &c);
+    return 0;
+}
+
+static int cmd_pause(int argc, char **argv, struct ctr_out *o, int pause)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r || (r = allowed(&c, pause ? "pause" : "resume", o)))
+        return r;
+    if (freeze(&c, pause ? "1" : "0") < 0)
+        return fail(o, 1, "ctr %s: %s: %s", argv[0], c.name, strerror(errno));
+    set_state(&c, pause ? "paused" : "running");
+    if (o->json)
+        container_json(o, &c);
+    return 0;
+}
+
+static int cmd_stop(int argc, char **argv, struct ctr_out *o)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r || (r = allowed(&c, "stop", o)))
+        return r;
+    if (c.pid > 0)
+        kill(c.pid, SIGKILL);                 /* PID 1 of its namespace: everything in it goes too */
+    freeze(&c, "0");                          /* a paused or created one must run to die */
+    if (wait_stopped(&c, 1) < 0)
+        return fail(o, 1, "ctr stop: %s: processes are left", c.name);
+    set_state(&c, "stopped");
+    if (o->json)
+        container_json(o, &c);
+    return 0;
+}
+
+static int cmd_rm(int argc, char **argv, struct ctr_out *o)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r || (r = allowed(&c, "rm", o)))
+        return r;
+    cleanup(&c);
+    char path[PATH_MAX];
+    path_of(path, c.name, 0);
+    struct stat64 st;
+    if (stat(path, &st) == 0)
+        return fail(o, 1, "ctr rm: %s: cannot remove %s", c.name, path);
+    if (o->json)
+        say(o, "{\"name\":\"%s\",\"state\":\"removed\"}", c.name);
+    return 0;
+}
+
+/* exec: a new process in the container's namespaces and cgroup, on our terminal. */
+static int cmd_exec(int argc, char **argv, struct ctr_out *o)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r || (r = allowed(&c, "exec", o)))
+        return r;
+    if (argc < 3)
+        return fail(o, 2, "usage: ctr exec NAME COMMAND [ARG...]");
+    static const char *const kinds[] = { "ipc", "uts", "cgroup", "pid", "mnt" };
+    int fds[5];
+    for (int k = 0; k < 5; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", c.pid, kinds[k]);
+        if ((fds[k] = open(path, O_RDONLY)) < 0)
+            return fail(o, 1, "ctr exec: %s: %s: %s", c.name, path, strerror(errno));
+    }
+    char procs[PATH_MAX];
+    cgroup_of(procs, c.name, "cgroup.procs");
+    int pid = fork();
+    if (pid == 0) {
+        if (write_file(procs, "0") < 0)
+            _exit(125);
+        for (int k = 0; k < 5; k++)
+            if (setns(fds[k], 0) < 0) {
+                dprintf(2, "ctr exec: setns %s: %s\n", kinds[k], strerror(errno));
+                _exit(125);
+            }
+        int inner = fork();                    /* setns(pid) places our children, not us */
+        if (inner == 0) {
+            char *envp[] = { "PATH=/bin", "HOME=/", 0 };
+            execve(argv[2], argv + 2, envp);
+            char bin[256];
+            snprintf(bin, sizeof bin, "/bin/%s", argv[2]);
+            execve(bin, argv + 2, envp);
+            dprintf(2, "ctr exec: %s: %s\n", argv[2], strerror(errno));
+            _exit(127);
+        }
+        int status = 0;
+        while (inner > 0 && waitpid(inner, &status, 0) != inner)
+            ;
+        _exit(inner < 0 ? 126 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    for (int k = 0; k < 5; k++)
+        close(fds[k]);
+    if (pid < 0)
+        return fail(o, 1, "ctr exec: fork: %s", strerror(errno));
+    int status = 0;
+    while (waitpid(pid, &status, 0) != pid)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ps NAME: the container's processes, by their host PID. */
+static int cmd_ps(int argc, char **argv, struct ctr_out *o)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r)
+        return r;
+    char path[PATH_MAX], list[1024];
+    cgroup_of(path, c.name, "cgroup.procs");
+    if (read_file(path, list, sizeof list) < 0)
+        list[0] = 0;
+    say(o, o->json ? "[" : "  PID CMD\n");
+    int first = 1;
+    for (char *p = list; *p;) {
+        int pid = (int)strtol(p, &p, 10);
+        while (*p == '\n')
+            p++;
+        if (pid <= 0)
+            break;
+        char stat[128], name[32] = "?";
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        if (read_file(path, stat, sizeof stat) > 0) {
+            char *a = strchr(stat, '('), *b = strrchr(stat, ')');
+            if (a && b && b - a - 1 < (int)sizeof name) {
+                memcpy(name, a + 1, b - a - 1);
+                name[b - a - 1] = 0;
+            }
+        }
+        if (o->json)
+            say(o, "%s{\"pid\":%d,\"cmd\":\"%s\"}", first ? "" : ",", pid, name);
+        else
+            say(o, "%5d %s\n", pid, name);
+        first = 0;
+    }
+    if (o->json)
+        say(o, "]");
+    return 0;
+}
+
+static int cmd_stats(int argc, char **argv, struct ctr_out *o)
+{
+    int n;
+    if (argc > 1) {
+        n = 1;
+        strlcpy(names_buf[0], argv[1], MAXNAME);
+    } else {
+        n = list_names(names_buf, MAXCT);
+    }
+    say(o, "[");
+    for (int i = 0; i < n; i++) {
+        struct container c;
+        if (load(names_buf[i], &c) < 0)
+            return fail(o, 1, "ctr stats: no container '%s'", names_buf[i]);
+        if (i)
+            say(o, o->json ? "," : ",\n");
+        stats_json(o, &c);
+    }
+    say(o, o->json ? "]" : "]\n");
+    return 0;
+}
+
+static int cmd_ls(int argc, char **argv, struct ctr_out *o)
+{
+    int n = list_names(names_buf, MAXCT);
+    say(o, o->json ? "[" : "NAME             STATE    PID   IMAGE    HOSTNAME\n");
+    for (int i = 0; i < n; i++) {
+        struct container c;
+        if (load(names_buf[i], &c) < 0)
+            continue;
+        if (o->json) {
+            say(o, i ? "," : "");
+            container_json(o, &c);
+        } else {
+            say(o, "%-16s %-8s %-5d %-8s %s\n", c.name, c.state, c.pid, c.image, c.hostname);
+        }
+    }
+    if (o->json)
+        say(o, "]");
+    return 0;
+}
+
+static int cmd_inspect(int argc, char **argv, struct ctr_out *o)
+{
+    struct container c;
+    int r = need_name(argc, argv, o, &c);
+    if (r)
+        return r;
+    container_json(o, &c);
+    if (!o->json)
+        say(o, "\n");
+    return 0;
+}
+
+static int cmd_images(int argc, char **argv, struct ctr_out *o)
+{
+    DIR *d = opendir("/images");
+    say(o, o->json ? "[" : "");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX], cmd[128];
+        snprintf(path, sizeof path, "/images/%s/etc/cmd", e->d_name);
+        if (read_file(path, cmd, sizeof cmd) <= 0)
+            strlcpy(cmd, "/bin/sh", sizeof cmd);
+        char *nl = strchr(cmd, '\n');
+        if (nl)
+            *nl = 0;
+        if (o->json)
+            say(o, "%s{\"name\":\"%s\",\"cmd\":\"%s\"}", n ? "," : "", e->d_name, cmd);
+        else
+            say(o, "%-10s %s\n", e->d_name, cmd);
+        n++;
+    }
+    if (d)
+        closedir(d);
+    if (o->json)
+        say(o, "]");
+    return 0;
+}
+
+static const char usage[] =
+    "usage: ctr VERB [ARGS]\n"
+    "  run [-d] [--name N] [--hostname H] [--memory SIZE] [--cpus N] [--pids-limit N] [--image I] [CMD...]\n"
+    "  create [same options]     start NAME     pause NAME     resume NAME\n"
+    "  exec NAME CMD [ARG...]    ps NAME        stop NAME      rm NAME\n"
+    "  stats [NAME]              ls             inspect NAME   images\n";
+
+int ctr_command(int argc, char **argv, struct ctr_out *o)
+{
+    o->len = 0;
+    o->text[0] = 0;
+    if (argc < 1)
+        return fail(o, 2, "%s", usage);
+    const char *v = argv[0];
+    if (!strcmp(v, "run"))
+        return create(argc, argv, o, 1);
+    if (!strcmp(v, "create"))
+        return create(argc, argv, o, 0);
+    if (!strcmp(v, "start"))
+        return cmd_start(argc, argv, o);
+    if (!strcmp(v, "pause") || !strcmp(v, "resume"))
+        return cmd_pause(argc, argv, o, !strcmp(v, "pause"));
+    if (!strcmp(v, "stop"))
+        return cmd_stop(argc, argv, o);
+    if (!strcmp(v, "rm"))
+        return cmd_rm(argc, argv, o);
+    if (!strcmp(v, "exec"))
+        return o->detach_only ? fail(o, 2, "exec needs a terminal: use ctr exec in the guest") : cmd_exec(argc, argv, o);
+    if (!strcmp(v, "ps"))
+        return cmd_ps(argc, argv, o);
+    if (!strcmp(v, "stats"))
+        return cmd_stats(argc, argv, o);
+    if (!strcmp(v, "ls") || !strcmp(v, "list"))
+        return cmd_ls(argc, argv, o);
+    if (!strcmp(v, "inspect"))
+        return cmd_inspect(argc, argv, o);
+    if (!strcmp(v, "images"))
+        return cmd_images(argc, argv, o);
+    if (!strcmp(v, "help") || !strcmp(v, "--help"))
+        return fail(o, 0, "%s", usage);
+    return fail(o, 2, "ctr: unknown verb '%s'\n%s", v, usage);
+}
