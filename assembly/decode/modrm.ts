@@ -3,7 +3,7 @@
 // and segment overrides. Sets the globals below for the instruction handlers.
 
 import { SEG_DS, SEG_SS } from "../layout";
-import { reg32, reg16, a32, segOvr, segBase, checkSegRead } from "../state";
+import { reg32, reg16, a32, segOvr, segBase, checkSegRead, segUnusable } from "../state";
 import { fetch8, fetch32, fetch16 } from "../mmu/memory";
 
 export let modrm: u32 = 0; //    the ModR/M byte
@@ -22,22 +22,36 @@ export function decodeModrm(): void {
   modrm = m;
   if (m >= 0xc0) { rmIsReg = true; return; }
   rmIsReg = false;
+  let off: u32;
+  let seg: i32;
   if (a32) {
     const rm = <i32>(m & 7);
     if (rm != 4) {
       // the common forms without SIB: [reg], [disp32], [reg+disp8], [reg+disp32]
       const mod = m >> 6;
       if (mod == 0) {
-        eaOff = rm == 5 ? fetch32() : reg32(rm);
-        eaSeg = segOvr >= 0 ? segOvr : SEG_DS;
+        off = rm == 5 ? fetch32() : reg32(rm);
+        seg = SEG_DS;
       } else {
-        eaOff = reg32(rm) + (mod == 1 ? <u32>(<i32>(<i8>fetch8())) : fetch32());
-        eaSeg = segOvr >= 0 ? segOvr : (rm == 5 ? SEG_SS : SEG_DS);
+        off = reg32(rm) + (mod == 1 ? <u32>(<i32>(<i8>fetch8())) : fetch32());
+        seg = rm == 5 ? SEG_SS : SEG_DS;
       }
-    } else ea32(m);
-  } else { eaEspBase = false; ea16(m); }
-  eaLin = segBase(eaSeg) + eaOff;
-  checkSegRead(eaSeg);
+      if (segOvr >= 0) seg = segOvr;
+      eaOff = off;
+      eaSeg = seg;
+    } else {
+      ea32(m);
+      off = eaOff;
+      seg = eaSeg;
+    }
+  } else {
+    eaEspBase = false;
+    ea16(m);
+    off = eaOff;
+    seg = eaSeg;
+  }
+  eaLin = segBase(seg) + off;
+  if (segUnusable != 0) checkSegRead(seg);
 }
 
 function ea32(m: u32): void {
