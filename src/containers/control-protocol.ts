@@ -13,7 +13,7 @@ export type ControlLine =
   | { kind: "err"; id: number; message: string }
   | { kind: "event"; event: GuestEvent };
 
-/** A `0 event` payload: at least the event's name; the rest is the event's own fields. */
+/** A `0 event` payload: `event` is its name (ctrd writes it as "type"); the rest is the event's own fields. */
 export interface GuestEvent {
   event: string;
   [field: string]: unknown;
@@ -47,11 +47,10 @@ export function parseLine(line: string): ControlLine {
   const rest = m[3] ?? "";
   if (m[2] === "event") {
     if (id !== 0) throw new ProtocolError(`event line with request id ${id} (events use id 0)`);
-    const value = parseJson(rest, "event");
-    if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as GuestEvent).event !== "string") {
-      throw new ProtocolError(`event without an "event" name: ${rest.slice(0, 120)}`);
-    }
-    return { kind: "event", event: value as GuestEvent };
+    const value = parseJson(rest, "event") as Record<string, unknown>;
+    const name = typeof value === "object" && value !== null && !Array.isArray(value) ? (value.type ?? value.event) : undefined;
+    if (typeof name !== "string") throw new ProtocolError(`event without a "type" name: ${rest.slice(0, 120)}`);
+    return { kind: "event", event: { ...value, event: name } };
   }
   if (id < 1 || id > MAX_REQUEST_ID) throw new ProtocolError(`reply with request id ${m[1]} outside 1..${MAX_REQUEST_ID}`);
   if (m[2] === "err") return { kind: "err", id, message: rest };

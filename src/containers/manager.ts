@@ -67,8 +67,11 @@ export class Container {
   startedAt: { insnCount: bigint; hostMs: number } | null = null;
   /** Set by an `exit` event. */
   exitStatus: number | null = null;
-  /** Set by an `oom` event. */
+  /** Set by an `oom` event, or an `exit` event counting OOM kills in the container's cgroup. */
   oomKilled = false;
+  /** The exit event's signal (0 = none), and the OOM kills it counted. */
+  exitSignal = 0;
+  oomKills = 0;
   /** Events the guest sent about this container, in order. */
   readonly events: GuestEvent[] = [];
 
@@ -407,7 +410,9 @@ export class ContainerManager {
         this.flush();
         const status = num(e.status);
         if (status !== null) c.exitStatus = status;
-        if (e.oom === true) c.oomKilled = true;
+        c.exitSignal = num(e.signal) ?? 0;
+        c.oomKills = num(e.oom_kills) ?? 0;
+        if (e.oom === true || c.oomKills > 0) c.oomKilled = true;
         if (canTransition(c.state, "exit")) c.lifecycle.apply("exit");
       }
     }

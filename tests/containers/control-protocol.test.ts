@@ -32,12 +32,13 @@ describe("parseLine", () => {
     });
   });
 
-  it("parses events on id 0 and requires their event name", () => {
+  it("parses events on id 0 and requires their name (\"type\", or \"event\")", () => {
     expect(parseLine('0 event {"event":"exit","name":"ct1","status":0}')).toEqual({
       kind: "event",
       event: { event: "exit", name: "ct1", status: 0 },
     });
-    expect(() => parseLine('0 event {"name":"ct1"}')).toThrow(/without an "event"/);
+    expect(parseLine('0 event {"type":"ready"}')).toEqual({ kind: "event", event: { type: "ready", event: "ready" } });
+    expect(() => parseLine('0 event {"name":"ct1"}')).toThrow(/without a "type"/);
     expect(() => parseLine('3 event {"event":"exit"}')).toThrow(/events use id 0/);
   });
 
