@@ -102,10 +102,13 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Page errors are test failures: collect them. */
+/** Uncaught exceptions and console errors (failed loads included) are test failures: collect them. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
+  });
   return errors;
 }
 
