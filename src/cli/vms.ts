@@ -4,8 +4,9 @@
 // value 0, 1 otherwise, 2 for usage errors (docs/hypervisor.md).
 import { fstatSync, readFileSync } from "node:fs";
 import { loadCoreNode } from "../core/load-node.js";
-import { Hypervisor, DEFAULT_QUANTUM, type VmMode } from "../hv/hypervisor.js";
-import { MultibootError } from "../hv/multiboot.js";
+import { Hypervisor, DEFAULT_QUANTUM, checkVmSizes, type VmMode } from "../hv/hypervisor.js";
+import { MultibootError, loadMultiboot } from "../hv/multiboot.js";
+import { VmPool, type PoolResult } from "../hv/vm-pool.js";
 import { guestNames } from "../guests/registry.js";
 import { bootImage } from "./kernel-args.js";
 import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
@@ -15,6 +16,7 @@ import type { Verb } from "./verb.js";
 
 export const DEFAULT_VM_MEM_MIB = 32;
 export const MAX_VMS = 64;
+export const MAX_WORKERS = 16;
 
 const OPTIONS: OptionSpec[] = [
   { name: "guest", value: "NAME", help: `a built-in guest instead of KERNEL (${guestNames().join(", ")})` },
@@ -22,6 +24,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "mode", value: "MODE", help: "bare (each VM at ring 0 on the core) or trap (deprivileged: trap-and-emulate); default bare" },
   { name: "quantum", value: "INSNS", help: `instructions per scheduling turn (default ${DEFAULT_QUANTUM})` },
   { name: "weights", value: "W,W,...", help: "per-VM weights: VM K runs quantum × W[K] per turn (default 1 each)" },
+  { name: "workers", value: "W", help: `spread the VMs over W worker threads (physical CPUs; 1..${MAX_WORKERS}, default 1)` },
   { name: "module", value: "FILE[=ARGS]", repeatable: true, help: "load FILE as a Multiboot module in every VM (repeatable)" },
   { name: "cmdline", value: "S", help: "kernel command line" },
   { name: "mem", value: "MiB", help: `guest RAM per VM in MiB (2..1024, default ${DEFAULT_VM_MEM_MIB})` },
@@ -80,11 +83,11 @@ class PrefixedOutput {
 }
 
 /** Routes stdin lines to VMs: `@K text` to VM K, anything else to all. */
-function routeLine(hv: Hypervisor, line: string): void {
+function routeLine(send: (vm: number, bytes: Uint8Array) => void, count: number, line: string): void {
   const m = /^@(\d+) ?(.*)$/s.exec(line);
   const bytes = (s: string) => Buffer.from(s + "\n", "latin1");
-  if (m && Number(m[1]) < hv.vms.length) hv.receiveInput(Number(m[1]), bytes(m[2]));
-  else for (const vm of hv.vms) hv.receiveInput(vm.id, bytes(line));
+  if (m && Number(m[1]) < count) send(Number(m[1]), bytes(m[2]));
+  else for (let vm = 0; vm < count; vm++) send(vm, bytes(line));
 }
 
 async function vms(argv: readonly string[], io: CliIo): Promise<number> {
@@ -108,15 +111,36 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
     if (parts.length !== count) throw new UsageError(`--weights needs ${count} comma-separated weights, got ${parts.length}`);
     weights = parts.map((w) => parseInteger(w, "weights", 1, 1000));
   }
-
-  const { kernel, kernelName, modules } = bootImage(args, "vms");
-
-  const core = await loadCoreNode();
-  const out = new PrefixedOutput(count);
-  let hv: Hypervisor;
+  const workers = args.values.has("workers") ? parseInteger(args.values.get("workers")![0], "workers", 1, MAX_WORKERS) : 1;
   try {
-    hv = new Hypervisor({
-      core,
+    checkVmSizes(count, memMiB << 20);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { kernel, kernelName, modules } = bootImage(args, "vms");
+  const cmdline = args.values.get("cmdline")?.[0] ?? "";
+  try {
+    loadMultiboot(new Uint8Array(memMiB << 20), kernel, { kernelName, cmdline, modules }); // malformed: a usage error, before any VM starts
+  } catch (e) {
+    if (e instanceof MultibootError) throw new UsageError(`${kernelName}: ${e.message}`);
+    throw e;
+  }
+
+  const out = new PrefixedOutput(count);
+  const flush = (all = false) => {
+    const b = out.take(all);
+    if (b) io.stdout.write(b);
+  };
+  // Input read before the VMs start (a file on stdin) is handed to them at boot: deterministic.
+  const early: number[][] = Array.from({ length: count }, () => []);
+  let send: (vm: number, bytes: Uint8Array) => void = (vm, bytes) => early[vm].push(...bytes);
+  let onInputEnd: () => void = () => {};
+  const input = startInput(io, count, (vm, bytes) => send(vm, bytes), () => onInputEnd());
+
+  async function runHere(): Promise<RunResult> {
+    const hv = new Hypervisor({
+      core: await loadCoreNode(),
       count,
       guestRamBytes: memMiB << 20,
       mode,
@@ -127,24 +151,17 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
         if (src === "com1") out.push(k, b);
       },
     });
-  } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
-    throw e;
-  }
-  try {
-    hv.boot(kernel, { kernelName, cmdline: args.values.get("cmdline")?.[0] ?? "", modules });
-  } catch (e) {
-    if (e instanceof MultibootError) throw new UsageError(`${kernelName}: ${e.message}`);
-    throw e;
-  }
-
-  const flush = (all = false) => {
-    const b = out.take(all);
-    if (b) io.stdout.write(b);
-  };
-  const input = startInput(io, hv);
-  const t0 = performance.now();
-  try {
+    hv.boot(kernel, { kernelName, cmdline, modules });
+    early.forEach((b, k) => b.length && hv.receiveInput(k, b));
+    send = (vm, bytes) => hv.receiveInput(vm, bytes);
+    const closeInput = () => {
+      for (const vm of hv.vms) {
+        vm.machine.inputOpen = false;
+        if (vm.state === "waiting") vm.state = "running";
+      }
+    };
+    for (const vm of hv.vms) vm.machine.inputOpen = input.open;
+    onInputEnd = closeInput;
     for (;;) {
       let ran = 0;
       for (let i = 0; i < hv.vms.length && hv.runTurn(); i++) ran++;
@@ -152,10 +169,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
       if (hv.allStopped) break;
       if (ran === 0) {
         if (!input.open) {
-          for (const vm of hv.vms) {
-            vm.machine.inputOpen = false;
-            if (vm.state === "waiting") vm.state = "running";
-          }
+          closeInput();
           if (!hv.vms.some((v) => !v.stopped && v.state !== "waiting")) break;
           continue;
         }
@@ -164,33 +178,65 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
+    return { stats: hv.stats(), stops: hv.vms.map((v) => v.stopped), seconds: [hv.seconds], worldSwitches: hv.worldSwitches };
+  }
+
+  async function runPool(): Promise<RunResult> {
+    const pool = new VmPool({
+      count,
+      workers,
+      kernel,
+      kernelName,
+      cmdline,
+      modules,
+      guestRamBytes: memMiB << 20,
+      mode,
+      quantum,
+      weights,
+      maxInstructions,
+      inputOpen: input.open,
+      initialInput: early.map((b) => Uint8Array.from(b)),
+      onOutput: (vm, bytes) => {
+        for (const b of bytes) out.push(vm, b);
+        flush();
+      },
+    });
+    send = (vm, bytes) => pool.input(vm, bytes);
+    onInputEnd = () => pool.endOfInput();
+    return pool.done;
+  }
+
+  const t0 = performance.now();
+  let result: RunResult;
+  try {
+    result = workers > 1 ? await runPool() : await runHere();
   } finally {
     input.close();
     flush(true);
   }
   const wall = (performance.now() - t0) / 1000;
   let ok = true;
-  for (const vm of hv.vms) {
-    const s = vm.stopped;
+  result.stops.forEach((s, vm) => {
     if (!s || s.reason !== "debug-exit" || s.debugExit!.value !== 0) {
       ok = false;
-      if (s && s.reason !== "debug-exit") io.stderr.write(`tabvisor: vm${vm.id}: ${s.message}\n`);
-      else if (!s) io.stderr.write(`tabvisor: vm${vm.id}: did not finish\n`);
+      if (s && s.reason !== "debug-exit") io.stderr.write(`tabvisor: vm${vm}: ${s.message}\n`);
+      else if (!s) io.stderr.write(`tabvisor: vm${vm}: did not finish\n`);
     }
-  }
-  if (args.flags.has("stats")) io.stderr.write(JSON.stringify(statsJson(hv, wall)) + "\n");
+  });
+  if (args.flags.has("stats")) io.stderr.write(JSON.stringify(statsJson(mode, quantum, result, wall)) + "\n");
   return ok ? 0 : 1;
 }
 
-/** The --stats record: per VM and totals. */
-export function statsJson(hv: Hypervisor, wallSeconds: number): Record<string, unknown> {
-  const per = hv.stats();
+type RunResult = PoolResult;
+
+/** The --stats record: per VM and totals (seconds: host time inside the schedulers, summed over workers). */
+export function statsJson(mode: VmMode, quantum: number, r: RunResult, wallSeconds: number): Record<string, unknown> {
   let exits = 0;
   let instructions = 0;
+  let sensitive = 0;
   const byReason: Record<string, number> = {};
   const shadow: Record<string, number> = {};
-  let sensitive = 0;
-  for (const v of per) {
+  for (const v of r.stats) {
     instructions += v.instructions;
     for (const [k, n] of Object.entries(v.trapExits)) {
       byReason[k] = (byReason[k] ?? 0) + n;
@@ -199,21 +245,23 @@ export function statsJson(hv: Hypervisor, wallSeconds: number): Record<string, u
     for (const [k, n] of Object.entries(v.shadow ?? {})) shadow[k] = (shadow[k] ?? 0) + n;
     sensitive += v.sensitive.length;
   }
+  const seconds = r.seconds.reduce((a, b) => a + b, 0);
   return {
-    mode: hv.mode,
-    quantum: hv.quantum,
-    vms: per,
+    mode,
+    quantum,
+    workers: r.seconds.length,
+    vms: r.stats,
     totals: {
       instructions,
       exits,
       exitsByReason: byReason,
       shadow,
-      worldSwitches: hv.worldSwitches,
+      worldSwitches: r.worldSwitches,
       sensitiveSites: sensitive,
-      seconds: +hv.seconds.toFixed(6),
+      seconds: +seconds.toFixed(6),
       wallSeconds: +wallSeconds.toFixed(6),
-      exitsPerSecond: hv.seconds > 0 ? Math.round(exits / hv.seconds) : 0,
-      mips: hv.seconds > 0 ? +(instructions / hv.seconds / 1e6).toFixed(3) : 0,
+      exitsPerSecond: seconds > 0 ? Math.round(exits / seconds) : 0,
+      mips: seconds > 0 ? +(instructions / seconds / 1e6).toFixed(3) : 0,
     },
   };
 }
@@ -224,37 +272,25 @@ interface VmInput {
   close(): void;
 }
 
-/** stdin as lines routed to the VMs; a regular file is read whole up front (deterministic runs). */
-function startInput(io: CliIo, hv: Hypervisor): VmInput {
+/**
+ * stdin as lines routed to the VMs with `send`; `ended` runs at end of input. A regular file is
+ * read whole before the VMs start (deterministic runs).
+ */
+function startInput(io: CliIo, count: number, send: (vm: number, bytes: Uint8Array) => void, ended: () => void): VmInput {
   const stdin = io.stdin;
-  const state: VmInput & { wake: (() => void) | null; buf: string } = {
-    open: false,
-    wake: null,
-    buf: "",
-    next() {
-      return new Promise<void>((r) => (state.wake = r));
-    },
-    close() {
-      if (stdin) {
-        stdin.removeListener("data", onData);
-        stdin.removeListener("end", onEnd);
-        stdin.removeListener("close", onEnd);
-        stdin.removeListener("error", onEnd);
-        stdin.pause();
-      }
-    },
-  };
+  let wake: (() => void) | null = null;
+  let buf = "";
   const notify = () => {
-    const w = state.wake;
-    state.wake = null;
+    const w = wake;
+    wake = null;
     w?.();
   };
   const lines = (text: string) => {
-    state.buf += text;
+    buf += text;
     let nl: number;
-    while ((nl = state.buf.indexOf("\n")) >= 0) {
-      routeLine(hv, state.buf.slice(0, nl).replace(/\r$/, ""));
-      state.buf = state.buf.slice(nl + 1);
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      routeLine(send, count, buf.slice(0, nl).replace(/\r$/, ""));
+      buf = buf.slice(nl + 1);
     }
   };
   const onData = (chunk: Buffer | string) => {
@@ -262,16 +298,31 @@ function startInput(io: CliIo, hv: Hypervisor): VmInput {
     notify();
   };
   const onEnd = () => {
-    if (state.buf) lines("\n");
-    state.open = false;
+    if (buf) lines("\n");
+    if (state.open) {
+      state.open = false;
+      ended();
+    }
     notify();
+  };
+  const state: VmInput = {
+    open: false,
+    next: () => new Promise<void>((r) => (wake = r)),
+    close() {
+      if (!stdin) return;
+      stdin.removeListener("data", onData);
+      stdin.removeListener("end", onEnd);
+      stdin.removeListener("close", onEnd);
+      stdin.removeListener("error", onEnd);
+      stdin.pause();
+    },
   };
   if (!stdin) return state;
   if (!stdin.isTTY && typeof stdin.fd === "number") {
     try {
       if (fstatSync(stdin.fd).isFile()) {
         lines(readFileSync(stdin.fd).toString("latin1"));
-        if (state.buf) lines("\n");
+        if (buf) lines("\n");
         return state;
       }
     } catch {
@@ -279,7 +330,6 @@ function startInput(io: CliIo, hv: Hypervisor): VmInput {
     }
   }
   state.open = true;
-  for (const vm of hv.vms) vm.machine.inputOpen = true;
   stdin.on("data", onData);
   stdin.on("end", onEnd);
   stdin.on("close", onEnd);

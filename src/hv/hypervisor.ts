@@ -38,6 +38,14 @@ export interface HypervisorOptions {
 
 export const DEFAULT_QUANTUM = 1_000_000;
 
+/** Throws RangeError unless `count` VMs of `guestRamBytes` each can be built. */
+export function checkVmSizes(count: number, guestRamBytes: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`VM count ${count} must be a positive whole number`);
+  if (!Number.isInteger(guestRamBytes) || guestRamBytes < 2 << 20 || guestRamBytes % 4096 !== 0) {
+    throw new RangeError(`RAM size ${guestRamBytes} must be a multiple of 4 KiB and at least 2 MiB`);
+  }
+}
+
 export class Vm {
   /** Saved vCPU state block while the VM is switched out. */
   readonly block = new Uint8Array(L.STATE_SIZE);
@@ -84,10 +92,7 @@ export class Hypervisor {
 
   constructor(opts: HypervisorOptions) {
     const { core, count, guestRamBytes, mode } = opts;
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`VM count ${count} must be a positive whole number`);
-    if (!Number.isInteger(guestRamBytes) || guestRamBytes < 2 << 20 || guestRamBytes % 4096 !== 0) {
-      throw new RangeError(`RAM size ${guestRamBytes} must be a multiple of 4 KiB and at least 2 MiB`);
-    }
+    checkVmSizes(count, guestRamBytes);
     this.core = core;
     this.mode = mode;
     this.quantum = opts.quantum ?? DEFAULT_QUANTUM;

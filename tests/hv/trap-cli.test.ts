@@ -1,7 +1,11 @@
 // `tabvisor vms` in-process: [vmK] prefixes, exit statuses (0 all exited with 0, 1 otherwise,
 // 2 usage), the --stats JSON line, and stdin lines routed to one VM or all.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { root } from "./trap-harness.js";
 import { main } from "../../src/cli/main.js";
 import type { CliIo, InStream } from "../../src/cli/io.js";
 
@@ -18,6 +22,42 @@ async function cli(argv: string[], stdin: InStream | null = null) {
   const status = await main(argv, io);
   return { status, stdout: out.join(""), stderr: err.join("") };
 }
+
+/** Worker threads run the compiled dist/src/hv/vm-worker.js: build dist/ when older than src/. */
+function ensureBuilt(): void {
+  const built = join(root, "dist/src/hv/vm-worker.js");
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith(".ts") ? statSync(p).mtimeMs : 0);
+    }, 0);
+  if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, "src"))) {
+    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  }
+}
+
+describe("tabvisor vms --workers", () => {
+  beforeAll(ensureBuilt);
+
+  it("spreads 4 trap-mode VMs over 2 worker threads with the same transcripts as one thread", async () => {
+    const one = await cli(["vms", "--guest", "tick", "--count", "4", "--mode", "trap"]);
+    const two = await cli(["vms", "--guest", "tick", "--count", "4", "--mode", "trap", "--workers", "2", "--stats"]);
+    expect(two.status).toBe(0);
+    const byVm = (s: string) => s.trimEnd().split("\n").sort();
+    expect(byVm(two.stdout)).toEqual(byVm(one.stdout));
+    const stats = JSON.parse(two.stderr.trim());
+    expect(stats.workers).toBe(2);
+    expect(stats.vms.map((v: { vm: number }) => v.vm)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("routes input to the worker that holds the VM", async () => {
+    const stdin = Readable.from([Buffer.from("@3 echo three\npoweroff\n")]) as unknown as InStream;
+    const r = await cli(["vms", "--guest", "unix", "--count", "4", "--mode", "trap", "--workers", "2"], stdin);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("[vm3] three");
+    expect(r.stdout).not.toMatch(/\[vm[012]\] three/);
+  });
+});
 
 describe("tabvisor vms", () => {
   it("--guest tick --count 2 --mode trap --stats: prefixed lines, status 0, one JSON line with the exits", async () => {
