@@ -4,7 +4,8 @@
 // Boot: navigation start → first COM1 byte on the page, and → the "# " prompt in the terminal.
 // Responsiveness: two machines run bench/guests/cpu.elf (CPU-bound, no output) beside the idle
 // unix shell; over 3 s the page records requestAnimationFrame intervals and long tasks (> 50 ms),
-// and the time for a keystroke typed into the unix terminal to come back echoed.
+// and the time for a keystroke typed into the unix terminal to come back echoed; then a guest
+// flooding COM1 (tests/e2e/fixtures/flood.elf) joins them: lines per second shown, frames.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,6 +81,34 @@ const rates = await page.evaluate(async () => {
   return window.tabvisor.panels.map((p) => p.stats.instructions / p.stats.busySeconds / 1e6);
 });
 console.log(`MIPS while busy per machine: ${rates.map((r) => r.toFixed(1)).join(", ")}`);
+// a guest flooding COM1 beside them: terminal throughput and frames while xterm parses
+await page.locator("input[name=kernel]").setInputFiles({ name: "flood.elf", mimeType: "application/octet-stream", buffer: readFileSync(join(root, "tests/e2e/fixtures/flood.elf")) });
+await page.locator("#own-kernel button[type=submit]").click();
+await page.waitForFunction(() => /flood [0-9a-f]{8}/.test(window.tabvisor.panels[3]?.text() ?? ""), null, { timeout: 60_000 });
+const flood = await page.evaluate(
+  () =>
+    new Promise((resolve) => {
+      const last = () => parseInt(window.tabvisor.panels[3].text().match(/flood ([0-9a-f]{8})\n[^\n]*$/)?.[1] ?? "0", 16);
+      const gaps = [];
+      const long = [];
+      const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration)));
+      obs.observe({ type: "longtask" });
+      const first = last();
+      let prev = performance.now();
+      const end = prev + 3000;
+      const tick = (t) => {
+        gaps.push(t - prev);
+        prev = t;
+        if (t < end) requestAnimationFrame(tick);
+        else (obs.disconnect(), resolve({ lines: last() - first, gaps, long }));
+      };
+      requestAnimationFrame(tick);
+    }),
+);
+const fg = flood.gaps.sort((a, b) => a - b);
+console.log(
+  `+ a guest flooding COM1: ${(flood.lines / 3).toFixed(0)} lines/s (${((flood.lines * 16) / 3 / 1024).toFixed(0)} KiB/s) shown; ${fg.length} frames in 3 s, interval p50 ${fg[Math.floor(fg.length / 2)].toFixed(1)} ms, p95 ${fg[Math.floor(fg.length * 0.95)].toFixed(1)} ms, max ${fg[fg.length - 1].toFixed(1)} ms; long tasks: ${flood.long.length} (longest ${Math.max(0, ...flood.long).toFixed(0)} ms)`,
+);
 console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}; chromium ${browser.version()}`);
 await browser.close();
 await server.close();
