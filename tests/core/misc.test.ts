@@ -5,7 +5,7 @@
 // "CPUID").
 import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/layout.js";
-import { describeFamily, runBytes, type IsaMachine } from "./harness.js";
+import { describeFamily, IDT_BASE, runBytes, type IsaMachine } from "./harness.js";
 
 const INSN = 0x202000;
 
@@ -63,6 +63,18 @@ describeFamily("misc", (machine: () => IsaMachine) => {
     it("is allowed at CPL 0 with CR4.TSD set", () => {
       const r = runBytes(machine(), [0x0f, 0x31], { cr4: L.CR4_TSD });
       expect(r.vector).toBeUndefined();
+    });
+  });
+
+  describe("exception delivery", () => {
+    it("#UD whose IDT gate is not present raises #NP with IDT and EXT set in the error code (SDM §6.13)", () => {
+      const m = machine();
+      m.reset({ code: Uint8Array.from([0x0f, 0x0b]), at: INSN, regs: [0, 0, 0, 0, 0x205800, 0, 0, 0], eflags: 0x2 });
+      const gate6 = IDT_BASE + 6 * 8 + 4; // the harness IDT: clear P in gate 6
+      m.writeU32(gate6, m.readU32(gate6) & ~0x8000);
+      m.sync();
+      const r = m.runToHalt();
+      expect({ vector: r.vector, error: r.errorCode, eip: r.eip }).toEqual({ vector: L.EXC_NP, error: (6 << 3) | 2 | 1, eip: INSN });
     });
   });
 
