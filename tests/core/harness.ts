@@ -173,7 +173,8 @@ export class IsaMachine {
     ram.fill(HLT, CODE_LO, CODE_HI);
     ram.set(opts.code, opts.at);
     ram.fill(HLT, HANDLERS, HANDLERS + 32);
-    // GDT: null, flat code (0x08), flat data (0x10), and the FS segment at its selector's index
+    // GDT: null, flat code (0x08) and data (0x10), Linux-like user code/data (0x20/0x28), the FS
+    // segment at its selector's index, then the caller's extra descriptors
     ram.fill(0, GDT_BASE, GDT_BASE + 0x100);
     const put = (sel: number, d: [number, number]) => {
       this.writeU32(GDT_BASE + (sel & ~7), d[0]);
