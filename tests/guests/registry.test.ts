@@ -23,11 +23,15 @@ describe("guest registry", () => {
     expect(findGuest("nope")).toBeUndefined();
   });
 
-  it("gives unix as kernel plus the root module with its 'root' argument", () => {
+  it("gives unix as kernel plus the root module ('root') and the container images ('image NAME')", () => {
     expect(guestRunArgs(findGuest("unix")!)).toEqual([
       "guests/images/unix.elf",
       "--module",
       "guests/images/unix-root.img=root",
+      "--module",
+      "guests/images/minimal.img=image minimal",
+      "--module",
+      "guests/images/service.img=image service",
     ]);
     expect(guestRunArgs(findGuest("hello")!, "/pkg/")).toEqual(["/pkg/guests/images/hello.elf"]);
   });

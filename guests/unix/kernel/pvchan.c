@@ -10,7 +10,10 @@
  *   IRQ 5, level: asserted while any stream has input.
  *
  * A stream's terminal is made when its device is first opened; input for a stream nobody
- * opened is read and dropped (so the level interrupt goes away). */
+ * opened is read and dropped (so the level interrupt goes away). Control bytes are kept until
+ * ctrd reads them: the first one to arrive sends SIGUSR1 to init, which starts ctrd, so a
+ * machine whose host never speaks on the control stream runs no daemon (and its transcripts
+ * are those of a machine without the device). */
 #include "defs.h"
 
 #define PV_SELECT  0x510
@@ -30,6 +33,7 @@ struct stream_tty {
 };
 
 static int present;
+static int knocked;                   /* init has been told to start ctrd */
 static struct stream_tty *ttys[NSTREAM];
 static char ctl_buf[CTL_SIZE];
 static uint32_t ctl_r, ctl_w;
@@ -104,6 +108,10 @@ void pvchan_intr(void)
                 tty_input(&ttys[k]->tty, c);
             }
         }
+    }
+    if (ctl_r != ctl_w && !knocked) {
+        knocked = 1;
+        signal_send(proc_init_proc(), SIGUSR1);
     }
     wakeup(ctl_buf);
 }

@@ -1,6 +1,7 @@
 /* init.c — process 1: open the console as descriptors 0, 1 and 2, show /etc/motd, run
- * /etc/rc if present, start the container control daemon ctrd if the pvchan device is there
- * (/dev/pvctl), start the shell, and reap orphans. When the shell exits, power off. */
+ * /etc/rc if present, start the shell, and reap orphans. When the shell exits, power off.
+ * SIGUSR1 (from the kernel: the host spoke on the pvchan control stream) starts the
+ * container control daemon ctrd, once. */
 #include "../lib/libc.h"
 
 static char *const envp[] = { "PATH=/bin", "HOME=/", 0 };
@@ -15,6 +16,14 @@ static void show(const char *path)
     while ((n = read(fd, buf, sizeof buf)) > 0)
         write_all(1, buf, n);
     close(fd);
+}
+
+static volatile int want_ctrd;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    want_ctrd = 1;
 }
 
 static pid_t spawn(char *const argv[])
@@ -54,16 +63,17 @@ int main(void)
             ;
     }
 
-    if (stat("/dev/pvctl", &st) == 0) {
-        char *const ctrd[] = { "/bin/ctrd", 0 };
-        spawn(ctrd);
-    }
-
+    signal(SIGUSR1, on_usr1);
     char *const sh[] = { "/bin/sh", 0 };
     pid_t shell = spawn(sh);
     for (;;) {
         int status;
         pid_t pid = wait(&status);
+        if (want_ctrd == 1) {
+            char *const ctrd[] = { "/bin/ctrd", 0 };
+            spawn(ctrd);
+            want_ctrd = 2;
+        }
         if (pid == shell) {
             dprintf(1, "init: the shell exited; powering off\n");
             reboot(LINUX_REBOOT_CMD_POWER_OFF);

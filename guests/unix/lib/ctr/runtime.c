@@ -248,8 +248,8 @@ static int allowed(struct container *c, const char *verb, struct ctr_out *o)
             continue;
         if (has_word(transitions[i].from, c->state))
             return 0;
-        return fail(o, 1, "cannot %s container %s: it is %s (%s needs %s)", verb, c->name, c->state, verb,
-                    transitions[i].from);
+        return fail(o, 1, "ctr %s: cannot %s container %s: it is %s (%s needs %s)", verb, verb, c->name, c->state,
+                    verb, transitions[i].from);
     }
     return 0;
 }
@@ -516,7 +516,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
             break;
         }
         if (!val)
-            return fail(o, 2, "%s: option %s needs a value", argv[0], opt);
+            return fail(o, 2, "ctr %s: option %s needs a value", argv[0], opt);
         i++;
         if (!strcmp(opt, "--name"))
             strlcpy(c.name, val, sizeof c.name);
@@ -533,21 +533,21 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         else if (!strcmp(opt, "--console"))
             console = atoi(val);
         else
-            return fail(o, 2, "%s: unknown option %s", argv[0], opt);
+            return fail(o, 2, "ctr %s: unknown option %s", argv[0], opt);
     }
     char cpu_max[32], path[PATH_MAX];
     if (!memory_arg(c.memory))
-        return fail(o, 2, "%s: bad --memory '%s' (a size like 16M, 512K, or max)", argv[0], c.memory);
+        return fail(o, 2, "ctr %s: bad --memory '%s' (a size like 16M, 512K, or max)", argv[0], c.memory);
     if (!cpus_arg(c.cpus, cpu_max, sizeof cpu_max))
-        return fail(o, 2, "%s: bad --cpus '%s' (a number of CPUs like 0.5, or max)", argv[0], c.cpus);
+        return fail(o, 2, "ctr %s: bad --cpus '%s' (a number of CPUs like 0.5, or max)", argv[0], c.cpus);
     if (c.pids_limit == 0 || c.pids_limit < -1)
-        return fail(o, 2, "%s: bad --pids-limit (a positive number, or max)", argv[0]);
+        return fail(o, 2, "ctr %s: bad --pids-limit (a positive number, or max)", argv[0]);
     if (!valid_name(c.image) || !valid_name(c.name[0] ? c.name : "x") || (c.hostname[0] && strchr(c.hostname, ' ')))
-        return fail(o, 2, "%s: names are letters, digits, '-', '_' and '.', at most %d", argv[0], MAXNAME - 1);
+        return fail(o, 2, "ctr %s: names are letters, digits, '-', '_' and '.', at most %d", argv[0], MAXNAME - 1);
     snprintf(path, sizeof path, "/images/%s", c.image);
     struct stat64 st;
     if (stat(path, &st) < 0)
-        return fail(o, 1, "%s: no image '%s' (ctr images lists them)", argv[0], c.image);
+        return fail(o, 1, "ctr %s: no image '%s' (ctr images lists them)", argv[0], c.image);
     /* the command: given, or the image's /etc/cmd, or /bin/sh */
     char *cmd[16], cmdline[256];
     int ncmd = 0;
@@ -560,6 +560,11 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
             cmd[ncmd++] = argv[i];
         }
         cmd[ncmd] = 0;
+        static char bin[128];
+        if (!strchr(cmd[0], '/')) {            /* a bare name is a program in the image's /bin */
+            snprintf(bin, sizeof bin, "/bin/%s", cmd[0]);
+            cmd[0] = bin;
+        }
     } else {
         snprintf(path, sizeof path, "/images/%s/etc/cmd", c.image);
         if (read_file(path, cmdline, sizeof cmdline) <= 0)
@@ -581,7 +586,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         *nl = 0;
 
     if (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0)
-        return fail(o, 1, "%s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
+        return fail(o, 1, "ctr %s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
     if (!c.name[0]) {                          /* ct1, ct2, ... */
         for (int k = 1; k < 100000; k++) {
             snprintf(c.name, sizeof c.name, "ct%d", k);
@@ -594,8 +599,8 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         strlcpy(c.hostname, c.name, sizeof c.hostname);
     path_of(path, c.name, 0);
     if (mkdir(path, 0700) < 0)
-        return errno == EEXIST ? fail(o, 1, "%s: container %s already exists", argv[0], c.name)
-                               : fail(o, 1, "%s: %s: %s", argv[0], path, strerror(errno));
+        return errno == EEXIST ? fail(o, 1, "ctr %s: container %s already exists", argv[0], c.name)
+                               : fail(o, 1, "ctr %s: %s: %s", argv[0], path, strerror(errno));
     if (detach && pvchan_present())
         c.console = console > 0 ? console : free_console();
     strlcpy(c.state, "created", sizeof c.state);
@@ -678,7 +683,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
             close(ready[0]);
             waitpid(pid, 0, 0);
             cleanup(&c);
-            return fail(o, 1, "%s: container %s: %s", argv[0], c.name, n > 0 ? msg : "setup failed");
+            return fail(o, 1, "ctr %s: container %s: %s", argv[0], c.name, n > 0 ? msg : "setup failed");
         }
         strlcpy(c.state, "running", sizeof c.state);
     }
@@ -700,7 +705,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
 undo:;
     int err = errno;
     cleanup(&c);
-    return fail(o, 1, "%s: container %s: %s: %s", argv[0], c.name, step, strerror(err));
+    return fail(o, 1, "ctr %s: container %s: %s: %s", argv[0], c.name, step, strerror(err));
 }
 
 /* ---- the verbs ---- */
