@@ -64,6 +64,27 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     await page.close();
   });
 
+  it("draws with xterm's WebGL renderer when asked (here software WebGL) and its DOM renderer otherwise", async () => {
+    const renderer = async (query: string) => {
+      const page = await browser.newPage();
+      const errors = watchErrors(page);
+      await page.goto(server.url + query);
+      await waitForText(page, 0, "\n# ");
+      await expect.poll(() => page.locator(".screen.com1").getAttribute("data-renderer"), POLL).toBe(query.includes("webgl") ? "webgl" : "dom");
+      const canvases = await page.locator(".screen.com1 canvas").count();
+      const domRows = await page.locator(".screen.com1 .xterm-rows").count();
+      await typeInto(page, 0, "echo drawn\n");
+      await waitForText(page, 0, /\ndrawn\n# $/);
+      expect(errors).toEqual([]);
+      await page.close();
+      return { canvases, domRows };
+    };
+    expect((await renderer("?renderer=webgl")).canvases).toBeGreaterThan(0);
+    expect((await renderer("?renderer=dom")).canvases).toBe(0);
+    // no hardware WebGL in this headless browser (--disable-gpu): the page picks the DOM renderer
+    expect((await renderer("")).domRows).toBe(1);
+  });
+
   it("delivers typed keys to the guest's COM1 and shows its answer", async () => {
     const { page, errors } = await open();
     await waitForText(page, 0, "\n# ");
