@@ -53,8 +53,19 @@ export interface Request {
 }
 
 interface Waiting extends Request {
+  /** Guest cycles this request may wait (the channel's timeout unless the request set its own). */
+  timeout: bigint;
+  /** A late reply after a timeout is ignored quietly (a request the caller will send again). */
+  retry: boolean;
   resolve(v: unknown): void;
   reject(e: Error): void;
+}
+
+export interface RequestOptions {
+  /** Guest cycles before this request times out (default: the channel's). */
+  timeoutCycles?: number;
+  /** The caller sends it again on a timeout: a late reply to this one is not a protocol error. */
+  retry?: boolean;
 }
 
 export interface ControlChannelOptions {
@@ -69,6 +80,12 @@ export class ControlChannel {
   readonly protocolErrors: string[] = [];
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
+  private readonly cancelled = new Set<number>();
+  /** expectEvent() waiters: negative ids in `waiting` → the event name they wait for. */
+  private readonly eventWaiters = new Map<number, string>();
+  private nextEventWaiter = -1;
+  /** expect() waiters: negative ids in `waiting` → their condition. */
+  private readonly predicates = new Map<number, () => boolean>();
   private line: number[] = [];
   private readonly eventListeners = new Set<(e: GuestEvent) => void>();
   private readonly streamListeners = new Map<number, (byte: number) => void>();
@@ -92,7 +109,7 @@ export class ControlChannel {
   }
 
   /** Send `ID WORDS...` on stream 0; the request settles through its promise. */
-  request(words: readonly string[]): Request {
+  request(words: readonly string[], opts: RequestOptions = {}): Request {
     const id = this.nextId;
     this.nextId = this.nextId >= MAX_REQUEST_ID ? 1 : this.nextId + 1;
     const text = formatRequest(id, words) + "\n";
@@ -112,12 +129,69 @@ export class ControlChannel {
       settled: false,
       cost: null,
       promise,
+      timeout: opts.timeoutCycles === undefined ? this.timeoutCycles : BigInt(opts.timeoutCycles),
+      retry: opts.retry ?? false,
       resolve,
       reject,
     };
     this.waiting.set(id, req);
     this.machine.pvchan.send(PV_CONTROL_STREAM, text);
     return req;
+  }
+
+  /**
+   * A pseudo-request that settles at the first tick() where `pred()` holds, under the same
+   * timeout as a request; nothing is sent.
+   */
+  expect(pred: () => boolean, what: string): Request {
+    const req = this.expectEvent(`(${what})`);
+    this.eventWaiters.delete(req.id);
+    this.predicates.set(req.id, pred);
+    return req;
+  }
+
+  /**
+   * A pseudo-request that settles when ctrd sends the event named `name` (with its JSON as the
+   * value), under the same timeout as a request; nothing is sent. settle() and tick() treat it
+   * like a request.
+   */
+  expectEvent(name: string): Request {
+    const id = this.nextEventWaiter--;
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {});
+    const req: Waiting = {
+      id,
+      words: [`(event ${name})`],
+      sentInsns: this.machine.cpu.insnCount,
+      sentCycles: this.cycles(),
+      sentMs: this.now(),
+      settled: false,
+      cost: null,
+      promise,
+      timeout: this.timeoutCycles,
+      retry: false,
+      resolve,
+      reject,
+    };
+    this.waiting.set(id, req);
+    this.eventWaiters.set(id, name);
+    return req;
+  }
+
+  /**
+   * Give up on `req` (it fails with ContainerTimeoutError saying why); a late reply to it is
+   * ignored quietly.
+   */
+  cancel(req: Request, why: string): void {
+    const w = this.waiting.get(req.id);
+    if (!w) return;
+    this.cancelled.add(req.id);
+    this.fail(w, new ContainerTimeoutError(`'${req.words.join(" ")}' cancelled: ${why}`));
   }
 
   /** Requests still waiting for their reply. */
@@ -147,12 +221,22 @@ export class ControlChannel {
   /** Fail the requests whose time is up, and all of them once the machine has stopped. */
   tick(): void {
     if (!this.waiting.size) return;
+    for (const [id, pred] of [...this.predicates]) {
+      if (!pred()) continue;
+      const w = this.waiting.get(id)!;
+      this.predicates.delete(id);
+      this.waiting.delete(id);
+      w.settled = true;
+      w.cost = { instructions: Number(this.machine.cpu.insnCount - w.sentInsns), hostMs: this.now() - w.sentMs };
+      w.resolve(null);
+    }
     const stop = this.machine.stopped;
     const now = this.cycles();
     for (const req of [...this.waiting.values()]) {
       if (stop) this.fail(req, new ContainerTimeoutError(`'${req.words.join(" ")}' got no answer: the guest stopped (${stop.message})`));
-      else if (now - req.sentCycles >= this.timeoutCycles) {
-        this.fail(req, new ContainerTimeoutError(`'${req.words.join(" ")}' got no answer within ${this.timeoutCycles} guest cycles (is ctrd running?)`));
+      else if (now - req.sentCycles >= req.timeout) {
+        if (req.retry) this.cancelled.add(req.id);
+        this.fail(req, new ContainerTimeoutError(`'${req.words.join(" ")}' got no answer within ${req.timeout} guest cycles (is ctrd running?)`));
       }
     }
   }
@@ -190,6 +274,8 @@ export class ControlChannel {
     if (req.settled) return;
     req.settled = true;
     this.waiting.delete(req.id);
+    this.eventWaiters.delete(req.id);
+    this.predicates.delete(req.id);
     req.reject(e);
   }
 
@@ -221,12 +307,22 @@ export class ControlChannel {
       throw e;
     }
     if (parsed.kind === "event") {
+      for (const [id, name] of [...this.eventWaiters]) {
+        if (name !== parsed.event.event) continue;
+        const w = this.waiting.get(id);
+        this.eventWaiters.delete(id);
+        if (!w) continue;
+        this.waiting.delete(id);
+        w.settled = true;
+        w.cost = { instructions: Number(this.machine.cpu.insnCount - w.sentInsns), hostMs: this.now() - w.sentMs };
+        w.resolve(parsed.event);
+      }
       for (const fn of this.eventListeners) fn(parsed.event);
       return;
     }
     const req = this.waiting.get(parsed.id);
     if (!req) {
-      this.protocolErrors.push(`reply for request ${parsed.id}, which is not waiting`);
+      if (!this.cancelled.delete(parsed.id)) this.protocolErrors.push(`reply for request ${parsed.id}, which is not waiting`);
       return;
     }
     req.settled = true;

@@ -7,14 +7,17 @@
 //
 // The manager never runs the machine on its own except inside a call (ControlChannel.settle); a
 // host that runs it otherwise (the page's worker) calls tick() after each slice.
+import { EXIT_HLT } from "../../assembly/layout.js";
 import type { Machine } from "../hv/vm.js";
 import { PV_STREAMS } from "../devices/pvchan.js";
 import { ContainerConsole } from "./console.js";
-import { ControlChannel, type ControlChannelOptions, type Request, type RequestCost } from "./control-channel.js";
+import { ContainerTimeoutError, ControlChannel, type ControlChannelOptions, type Request, type RequestCost } from "./control-channel.js";
 import { checkWord, type GuestEvent } from "./control-protocol.js";
 import { ContainerLifecycle, canTransition, type ContainerState, type LifecycleAction } from "./lifecycle.js";
 
 export const PAGE_BYTES = 4096;
+/** ready() sends its `ls` again after this many guest cycles without an answer (0.1 virtual s). */
+export const READY_RETRY_CYCLES = 10_000_000;
 
 /** What `run` asks for; every field is optional (ctrd picks defaults). */
 export interface RunSpec {
@@ -221,12 +224,74 @@ export class ContainerManager {
     return () => this.eventListeners.delete(fn);
   }
 
-  /** Wait until ctrd answers (an `ls`): the guest has booted and its control daemon runs. */
+  /**
+   * Wait until ctrd answers an `ls`: the guest has booted and its control daemon runs. The guest
+   * starts ctrd when the host first speaks on the control stream, and may not hear bytes that come
+   * before its kernel is up, so the `ls` is sent again every READY_RETRY_CYCLES guest cycles, and
+   * at once when ctrd announces itself (`ready` event), until it is answered or the channel's
+   * timeout has passed. Returns the guest instructions and host ms from this call to the answer.
+   */
   async ready(): Promise<RequestCost> {
-    const req = this.channel.request(["ls"]);
-    const list = await this.wait(req);
-    this.adoptList(list);
-    return req.cost!;
+    const from = { insnCount: this.machine.cpu.insnCount, hostMs: performance.now() };
+    const fromCycles = this.channel.cycles();
+    if (!this.machine.pvchan.bytesFromGuest[0] && !this.machine.pvchan.probed) {
+      try {
+        await this.wait(this.channel.expect(this.guestIdleAfterProbe(), "idle"));
+      } catch (e) {
+        if (!(e instanceof ContainerTimeoutError)) throw e;
+        const stop = this.machine.stopped;
+        const what = this.machine.pvchan.probed ? "probed the pvchan device but never idled" : "never probed the pvchan device";
+        throw new ContainerTimeoutError(
+          stop ? `the guest stopped (${stop.message}); it ${what}` : `the guest ${what} within ${this.channel.timeoutCycles} guest cycles`,
+        );
+      }
+    }
+    const send = () => this.channel.request(["ls"], { timeoutCycles: READY_RETRY_CYCLES, retry: true });
+    let req = send();
+    const off = this.channel.onEvent((e) => {
+      if (e.event !== "ready" || req.settled) return;
+      const stale = req;
+      req = send();
+      this.channel.cancel(stale, "sent again after ctrd's ready event");
+    });
+    try {
+      for (;;) {
+        const r = req;
+        try {
+          this.adoptList(await this.wait(r));
+          break;
+        } catch (e) {
+          if (r !== req) continue; // replaced by a newer request
+          if (!(e instanceof ContainerTimeoutError) || this.machine.stopped || this.channel.cycles() - fromCycles >= this.channel.timeoutCycles) {
+            if (e instanceof ContainerTimeoutError && !this.machine.stopped) {
+              throw new ContainerTimeoutError(`'ls' got no answer within ${this.channel.timeoutCycles} guest cycles (is ctrd running?)`);
+            }
+            throw e;
+          }
+          req = send();
+        }
+      }
+    } finally {
+      off();
+    }
+    const at = req.sentInsns + BigInt(req.cost!.instructions);
+    return { instructions: Number(at - from.insnCount), hostMs: req.sentMs + req.cost!.hostMs - from.hostMs };
+  }
+
+  /**
+   * A condition for the first time the guest idles (HLT) after its driver probed pvchan: its kernel
+   * is up and its init waits, so the first control bytes are heard (a guest may not hear bytes
+   * that arrive while it boots; the unix guest starts ctrd on the first it hears).
+   */
+  private guestIdleAfterProbe(): () => boolean {
+    const m = this.machine;
+    const hlts = () => m.exitCounts[EXIT_HLT] + ((m.guestMode as { counters?: { exits: Record<string, number> } } | null)?.counters?.exits.hlt ?? 0);
+    let atProbe: number | null = null;
+    return () => {
+      if (!m.pvchan.probed) return false;
+      atProbe ??= hlts();
+      return hlts() > atProbe;
+    };
   }
 
   /** `run`: create and start a container; resolves once ctrd reports it running. */

@@ -9,8 +9,11 @@
 //   +4 PV_PENDING (16-bit read): lowest stream with host→guest bytes waiting, or 0xFFFF
 // Byte accesses to the halves of the 16-bit registers (0x510/0x511, 0x514/0x515) read or write
 // that byte, as an 8-bit ISA device decoding both addresses would. IRQ 5 is held high (a level)
-// while any stream has host→guest bytes: with the 8259A in edge mode the guest sees one edge per
-// empty→non-empty transition, so its handler drains until PV_PENDING reads 0xFFFF.
+// while any stream has host→guest bytes, from the guest's first access to the device (its probe)
+// on: bytes queued at power-on would otherwise hold the line high through the guest's 8259A
+// initialisation, and an edge-triggered PIC would never see them. With the 8259A in edge mode
+// the guest sees one edge per empty→non-empty transition, so its handler drains until
+// PV_PENDING reads 0xFFFF.
 import type { IoBus, IoSize, PortDevice } from "./io-bus.js";
 import { DeviceStateError, type DeviceState } from "./device-state.js";
 
@@ -54,6 +57,8 @@ export class PvChan implements PortDevice {
   private readonly listeners = new Set<(stream: number, byte: number) => void>();
   private waiting = 0; // streams with a non-empty queue
   private irqLevel = false;
+  /** The guest has accessed the device: IRQ 5 may be raised from now on. */
+  probed = false;
   private readonly irq: (level: boolean) => void;
 
   constructor(opts: PvChanOptions = {}) {
@@ -110,6 +115,7 @@ export class PvChan implements PortDevice {
   }
 
   read(port: number, size: IoSize): number {
+    this.probe();
     const off = port - PV_BASE;
     if (size === 2) {
       if (off === 0) return this.select;
@@ -120,6 +126,7 @@ export class PvChan implements PortDevice {
   }
 
   write(port: number, size: IoSize, value: number): void {
+    this.probe();
     const off = port - PV_BASE;
     if (size === 2) {
       if (off === 0) {
@@ -195,8 +202,14 @@ export class PvChan implements PortDevice {
     return b;
   }
 
+  private probe(): void {
+    if (this.probed) return;
+    this.probed = true;
+    this.updateIrq();
+  }
+
   private updateIrq(): void {
-    const level = this.waiting > 0;
+    const level = this.probed && this.waiting > 0;
     if (level === this.irqLevel) return;
     this.irqLevel = level;
     this.irq(level);
@@ -211,6 +224,7 @@ export class PvChan implements PortDevice {
     return {
       version: PVCHAN_STATE_VERSION,
       select: this.select,
+      probed: this.probed,
       queues,
       bytesFromGuest: this.bytesFromGuest.slice(),
       bytesToGuest: this.bytesToGuest.slice(),
@@ -222,6 +236,7 @@ export class PvChan implements PortDevice {
       throw new DeviceStateError(`saved pvchan state has version ${String(s?.version)}, expected ${PVCHAN_STATE_VERSION}`);
     }
     this.select = s.select as number;
+    this.probed = s.probed as boolean;
     for (const q of this.queues) {
       q.bytes = [];
       q.head = 0;

@@ -51,3 +51,13 @@ export async function bootUnix(ramMiB = 64) {
     modules: g.modules.map((m) => ({ data: readFileSync(join(ROOT, m.path)), cmdline: `${m.path} ${m.args}`.trim() })),
   });
 }
+
+/** The unix guest's kernel and modules as src/containers/measure.ts takes them. */
+export function unixImage() {
+  const g = findGuest("unix")!;
+  return {
+    kernel: readFileSync(join(ROOT, g.kernel)),
+    kernelName: g.kernel,
+    modules: g.modules.map((m) => ({ data: readFileSync(join(ROOT, m.path)), cmdline: `${m.path} ${m.args}`.trim() })),
+  };
+}

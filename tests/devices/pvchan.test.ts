@@ -1,5 +1,5 @@
 // The pvchan device's ports (docs/containers.md): stream selection, per-stream queues, status and
-// pending registers, the IRQ 5 level through the real 8259A pair, byte halves of the 16-bit
+// pending registers, the IRQ 5 level (armed by the guest's first access) through the real 8259A pair, byte halves of the 16-bit
 // registers, absent-stream behaviour and save/restore.
 import { describe, expect, it } from "vitest";
 import { IoBus } from "../../src/devices/io-bus.js";
@@ -84,8 +84,20 @@ describe("pvchan ports", () => {
     expect(dev.bytesFromGuest[255]).toBe(1);
   });
 
+  it("holds IRQ 5 low until the guest's first access to the device, then follows the queues", () => {
+    const { bus, dev, levels } = setup();
+    dev.send(1, "early");
+    expect(levels).toEqual([]);
+    expect(dev.probed).toBe(false);
+    bus.read(PV_STATUS, 1); // the driver's probe
+    expect(levels).toEqual([true]);
+    drain(bus, 1);
+    expect(levels).toEqual([true, false]);
+  });
+
   it("holds IRQ 5 high exactly while some stream has bytes waiting", () => {
     const { bus, dev, levels } = setup();
+    bus.read(PV_STATUS, 1);
     dev.send(1, "x");
     dev.send(2, "y"); // already high: no new change
     expect(levels).toEqual([true]);
@@ -114,6 +126,7 @@ describe("pvchan ports", () => {
     bus.write(0xa1, 1, 0x01);
     bus.write(0xa1, 1, 0xff);
     bus.write(0x21, 1, 0xff & ~(1 << PV_IRQ));
+    bus.read(PV_STATUS, 1);
     expect(pic.interruptPending()).toBe(false);
     dev.send(0, "1 ps\n");
     expect(pic.interruptPending()).toBe(true);
@@ -149,7 +162,8 @@ describe("pvchan ports", () => {
   });
 
   it("discard drops a stream's queue and lowers IRQ 5 when nothing else waits", () => {
-    const { dev, levels } = setup();
+    const { bus, dev, levels } = setup();
+    bus.read(PV_STATUS, 1);
     dev.send(9, "abc");
     dev.discard(9);
     expect(dev.queued(9)).toBe(0);
@@ -166,6 +180,7 @@ describe("pvchan ports", () => {
 
   it("saves and restores the selected stream and the queued bytes", () => {
     const a = setup();
+    a.bus.read(PV_STATUS, 1);
     a.dev.send(2, "hello");
     a.bus.write(PV_SELECT, 2, 2);
     a.bus.read(PV_DATA, 1);

@@ -1,0 +1,143 @@
+// Containers end to end on the real `unix` guest and its ctrd, driven from the host over pvchan:
+// lifecycle transitions (host mirror and guest agree; illegal ones refused on both sides), each
+// container PID 1 in its own PID namespace with its own hostname and root, no view of another's
+// processes or files, cross-container kill and /proc snooping failing, limits (memory, pids, a
+// fork bomb) contained in the container's cgroup with neighbours undisturbed, 64 containers at
+// once, and the measured start/memory ratios against a VM boot of the same kernel.
+// Skipped, with the reason, while the guest image has no ctrd.
+import { describe, expect, it } from "vitest";
+import { ContainerManager, type Container } from "../../src/containers/manager.js";
+import { ContainerCommandError } from "../../src/containers/control-channel.js";
+import { IllegalTransitionError } from "../../src/containers/lifecycle.js";
+import { bootVm, compare, startContainers } from "../../src/containers/measure.js";
+import { loadCoreNode } from "../../src/core/load-node.js";
+import { CTRD_MISSING, bootUnix, ctrdAvailable, unixImage } from "./harness.js";
+
+const HAVE_CTRD = ctrdAvailable();
+const PROMPT = /(^|\n)[^\n]*[#$] $/;
+
+/** Run the guest until `done()` or `slices` slices of 500k instructions have passed. */
+function runUntil(mgr: ContainerManager, done: () => boolean, slices = 400): boolean {
+  for (let i = 0; i < slices && !done(); i++) {
+    if (mgr.machine.runFor(500_000) === "stopped") break;
+    mgr.tick();
+  }
+  return done();
+}
+
+/** Type `line` into a container's console and wait for its output to end at a prompt again; returns the new output. */
+function type(mgr: ContainerManager, c: Container, line: string): string {
+  const before = c.console!.text().length;
+  c.console!.write(line + "\n");
+  runUntil(mgr, () => {
+    const t = c.console!.text().slice(before);
+    return t.includes("\n") && PROMPT.test(t);
+  });
+  return c.console!.text().slice(before).replace(/\r/g, "");
+}
+
+async function host(ramMiB = 128) {
+  const { machine, com1 } = await bootUnix(ramMiB);
+  const mgr = new ContainerManager(machine);
+  await mgr.ready();
+  return { mgr, machine, com1 };
+}
+
+async function shell(mgr: ContainerManager, name: string, extra: Partial<Parameters<ContainerManager["run"]>[0]> = {}): Promise<Container> {
+  const c = await mgr.run({ name, hostname: name, ...extra });
+  runUntil(mgr, () => PROMPT.test(c.console?.text() ?? ""));
+  return c;
+}
+
+describe.skipIf(!HAVE_CTRD)(`containers on the unix guest${HAVE_CTRD ? "" : ` (skipped: ${CTRD_MISSING})`}`, () => {
+  it("lifecycle: create → start → pause → resume → stop → rm, mirrored; illegal steps refused by host and guest", async () => {
+    const { mgr } = await host();
+    const c = await mgr.create({ name: "life", hostname: "life" });
+    expect(c.state).toBe("created");
+    await expect(mgr.pause("life")).rejects.toBeInstanceOf(IllegalTransitionError);
+    await mgr.start("life");
+    expect(c.state).toBe("running");
+    await mgr.pause("life");
+    expect(c.state).toBe("paused");
+    await expect(mgr.start("life")).rejects.toThrow("container life is paused: cannot start it");
+    await mgr.resume("life");
+    await mgr.stop("life");
+    expect(c.state).toBe("stopped");
+    // the guest refuses on its own too: ask it directly, around the host's mirror
+    await expect(mgr.channel.call(["pause", "life"])).rejects.toBeInstanceOf(ContainerCommandError);
+    await mgr.rm("life");
+    expect(mgr.containers.has("life")).toBe(false);
+    expect((await mgr.ls()).map((x) => x.name)).not.toContain("life");
+    expect(c.lifecycle.history).toEqual(["created", "running", "paused", "running", "stopped", "removed"]);
+  });
+
+  it("eight containers: each is PID 1 with its own hostname and root, sees no one else's processes or files", async () => {
+    const { mgr } = await host();
+    const cts: Container[] = [];
+    for (let k = 1; k <= 8; k++) cts.push(await shell(mgr, `ct${k}`));
+    for (const [i, c] of cts.entries()) type(mgr, c, `echo secret${i + 1} > /mark${i + 1}`);
+    for (const [i, c] of cts.entries()) {
+      const k = i + 1;
+      expect(type(mgr, c, "hostname")).toContain(`ct${k}\n`);
+      const procs = await mgr.ps(c.name);
+      expect(procs.map((p) => p.pid)).toContain(1);
+      expect(procs.every((p) => p.pid < 10)).toBe(true);
+      const ps = type(mgr, c, "ps");
+      expect(ps).toMatch(/^\s*1 /m);
+      const ls = type(mgr, c, "ls /");
+      expect(ls).toContain(`mark${k}`);
+      for (let j = 1; j <= 8; j++) if (j !== k) expect(ls).not.toContain(`mark${j}`);
+      expect(type(mgr, c, `cat /mark${k}`)).toContain(`secret${k}`);
+    }
+    expect((await mgr.ls()).filter((x) => x.state === "running")).toHaveLength(8);
+  });
+
+  it("cross-container kill and /proc snooping fail; the target keeps running", async () => {
+    const { mgr } = await host();
+    const a = await shell(mgr, "a");
+    const b = await shell(mgr, "b");
+    const bHostPid = b.info.pid!;
+    expect(bHostPid).toBeGreaterThan(1);
+    const kill = type(mgr, a, `kill -9 ${bHostPid}`);
+    expect(kill).toMatch(/no such process|ESRCH|not permitted|fail/i);
+    const proc = type(mgr, a, "ls /proc");
+    expect(proc).not.toMatch(new RegExp(`(^|\\s)${bHostPid}(\\s|$)`));
+    expect(type(mgr, a, `cat /proc/${bHostPid}/status`)).toMatch(/no such|not found|cannot/i);
+    expect(type(mgr, b, "hostname")).toContain("b\n");
+    expect(b.state).toBe("running");
+  });
+
+  it("a fork bomb and a memory hog stay inside their cgroups; a neighbour still answers", async () => {
+    const { mgr } = await host();
+    const quiet = await shell(mgr, "quiet");
+    const bomb = await shell(mgr, "bomb", { pidsLimit: 16, memory: "4M" });
+    type(mgr, bomb, "bomb");
+    const [fig] = await mgr.stats("bomb");
+    expect(fig.pids).toBeLessThanOrEqual(16);
+    const hog = await shell(mgr, "hog", { memory: "1M" });
+    type(mgr, hog, "load -m 4096 -n 1");
+    const [h] = await mgr.stats("hog");
+    expect(h.memoryPages!).toBeLessThanOrEqual(256);
+    expect((h.raw.oom_kills as number) > 0 || hog.oomKilled).toBe(true);
+    expect(type(mgr, quiet, "echo alive")).toContain("alive");
+    const [q] = await mgr.stats("quiet");
+    expect(q.raw.oom_kills ?? 0).toBe(0);
+  });
+
+  it("64 containers live at once in one kernel", async () => {
+    const { mgr } = await host(256);
+    for (let k = 1; k <= 64; k++) await mgr.run({ name: `n${k}`, hostname: `n${k}` });
+    const live = mgr.list().filter((c) => c.state === "running");
+    expect(live).toHaveLength(64);
+    expect(new Set(live.map((c) => c.info.console)).size).toBe(64);
+  });
+
+  it("a container starts in ≤ 1/50 of a VM boot's instructions and costs ≤ 1/20 of its memory (host time: the bench)", async () => {
+    const core = await loadCoreNode();
+    const vm = await bootVm(core, unixImage(), { kind: "bare", ramBytes: 128 << 20 });
+    const run = await startContainers(vm, 8, (k) => ({ name: `m${k}`, hostname: `m${k}` }));
+    const c = compare(vm.boot, run);
+    expect(c.ratios.instructions).toBeGreaterThanOrEqual(50);
+    expect(c.ratios.memory).toBeGreaterThanOrEqual(20);
+  });
+});
