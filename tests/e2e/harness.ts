@@ -18,6 +18,8 @@ interface PagePanel {
   stats: { state: string; instructions: number; exits: Record<string, number> } | null;
   refresh(): Promise<void>;
   com1: { term: import("@xterm/xterm").Terminal };
+  vgaCols(): number;
+  vgaRows(): number;
 }
 declare global {
   interface Window {

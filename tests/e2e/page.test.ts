@@ -85,6 +85,23 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     expect((await renderer("")).domRows).toBe(1);
   });
 
+  it("fits the COM1 terminal to its panel as the window changes size, and keeps the VGA view at 80×25", async () => {
+    const { page, errors } = await open();
+    await waitForText(page, 0, "\n# ");
+    const size = () => page.evaluate(() => ({ cols: window.tabvisor.panels[0].com1.term.cols, rows: window.tabvisor.panels[0].com1.term.rows }));
+    const wide = await size();
+    expect(wide.cols).toBeGreaterThan(60);
+    await page.setViewportSize({ width: 480, height: 900 });
+    await expect.poll(async () => (await size()).cols, POLL).toBeLessThan(wide.cols * 0.75);
+    const narrow = await size();
+    expect(narrow.rows).toBe(wide.rows); // the panel's height did not change
+    await panel(page, 0).locator("button[data-view=vga]").click();
+    await waitForText(page, 0, "unix: booting", "vga");
+    expect(await page.evaluate(() => [window.tabvisor.panels[0].vgaCols(), window.tabvisor.panels[0].vgaRows()])).toEqual([80, 25]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("delivers typed keys to the guest's COM1 and shows its answer", async () => {
     const { page, errors } = await open();
     await waitForText(page, 0, "\n# ");

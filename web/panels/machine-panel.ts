@@ -213,6 +213,14 @@ export class MachinePanel {
     return lines.join("\n");
   }
 
+  /** The VGA terminal's grid (0 before the view is first shown). */
+  vgaCols(): number {
+    return this.vgaTerm?.term.cols ?? 0;
+  }
+  vgaRows(): number {
+    return this.vgaTerm?.term.rows ?? 0;
+  }
+
   showError(message: string): void {
     this.message.textContent = message;
     this.message.classList.add("error");
