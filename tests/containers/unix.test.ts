@@ -79,11 +79,14 @@ describe.skipIf(!HAVE_CTRD)(`containers on the unix guest${HAVE_CTRD ? "" : ` (s
     for (const [i, c] of cts.entries()) {
       const k = i + 1;
       expect(type(mgr, c, "hostname")).toContain(`ct${k}\n`);
-      const procs = await mgr.ps(c.name);
-      expect(procs.map((p) => p.pid)).toContain(1);
-      expect(procs.every((p) => p.pid < 10)).toBe(true);
+      // inside: its shell is PID 1 and it sees only itself and its ps
       const ps = type(mgr, c, "ps");
-      expect(ps).toMatch(/^\s*1 /m);
+      const rows = ps.split("\n").filter((l) => /^\s*\d+\s/.test(l));
+      expect(rows.map((r) => r.trim().split(/\s+/)[0])).toContain("1");
+      expect(rows.map((r) => r.trim().split(/\s+/).at(-1))).toEqual(["sh", "ps"]);
+      // outside: ctrd numbers the same shell with a host PID other than 1
+      const procs = await mgr.ps(c.name);
+      expect(procs.map((p) => p.pid)).toEqual([c.info.pid]);
       const ls = type(mgr, c, "ls /");
       expect(ls).toContain(`mark${k}`);
       for (let j = 1; j <= 8; j++) if (j !== k) expect(ls).not.toContain(`mark${j}`);
