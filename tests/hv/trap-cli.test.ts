@@ -43,7 +43,7 @@ describe("tabvisor vms --workers", () => {
     const one = await cli(["vms", "--guest", "tick", "--count", "4", "--mode", "trap"]);
     const two = await cli(["vms", "--guest", "tick", "--count", "4", "--mode", "trap", "--workers", "2", "--stats"]);
     expect(two.status).toBe(0);
-    const byVm = (s: string) => s.trimEnd().split("\n").sort();
+    const byVm = (s: string) => s.split(/\r?\n/).filter(Boolean).sort(); // which VM prints last differs
     expect(byVm(two.stdout)).toEqual(byVm(one.stdout));
     const stats = JSON.parse(two.stderr.trim());
     expect(stats.workers).toBe(2);
