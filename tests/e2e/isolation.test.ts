@@ -3,6 +3,8 @@
 // Vite dev server of npm run dev (headers), and a browser that refuses service workers on such a
 // host (the page must say plainly that it cannot run, not fail silently).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import { buildSite, launchChromium, serveDev, serveStatic, waitForText, watchErrors, type Served } from "./harness.js";
 
@@ -49,6 +51,14 @@ describe("cross-origin isolation", () => {
     expect(await page.locator("#new-machine button[type=submit]").isDisabled()).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it("says plainly that it cannot run when opened as a file", async () => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(site.dir, "index.html")).href);
+    await expect.poll(() => page.locator("#isolation").textContent(), { timeout: 30_000, interval: 20 }).toMatch(/^tabvisor cannot run here: .*file:\/\//);
+    expect(await page.locator("section.machine").count()).toBe(0);
+    await page.close();
   });
 
   it("the Vite dev server (npm run dev) sends the headers and the default guest boots", async () => {
