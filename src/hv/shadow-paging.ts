@@ -291,6 +291,13 @@ export class ShadowPaging {
     }
   }
 
+  /** Guest frame `frame` as 1024 dwords (all ones outside guest RAM, as the guest reads it). */
+  private framePage(frame: number): Uint32Array {
+    if ((frame + 1) * PAGE > this.mem.guestBytes) return new Uint32Array(1024).fill(0xffffffff);
+    const r = this.mem.region;
+    return new Uint32Array(r.buffer, r.byteOffset + frame * PAGE, 1024);
+  }
+
   /**
    * Begin the one-instruction write to tracked `frame` through the shadow PTE of `lin`: map it
    * writable and remember the page. The loop runs exactly one instruction, then calls endStep().
@@ -302,8 +309,7 @@ export class ShadowPaging {
     const spde = this.rd(this.hvBase + HV_SHADOW_PD + 4 * (lin >>> 22));
     const spte = (spde & ~0xfff) + 4 * ((lin >>> 12) & 0x3ff);
     this.wr(spte, this.rd(spte) | L.PTE_W);
-    const before = new Uint32Array(1024);
-    for (let k = 0; k < 1024; k++) before[k] = this.mem.phys32(frame * PAGE + 4 * k);
+    const before = this.framePage(frame).slice();
     this.pending = { spte, frame, before };
     if (this.isTracked(frame)) this.counters.pteWrites++;
     else this.counters.tableWrites++;
@@ -322,10 +328,12 @@ export class ShadowPaging {
     const e = this.rd(p.spte);
     if (e >>> 12 === p.frame) this.wr(p.spte, e & ~L.PTE_W);
     let changed = false;
+    const now = this.framePage(p.frame);
+    const tracked = this.isTracked(p.frame);
     for (let k = 0; k < 1024; k++) {
-      if (this.mem.phys32(p.frame * PAGE + 4 * k) !== p.before[k]) {
+      if (now[k] !== p.before[k]) {
         changed = true;
-        if (this.isTracked(p.frame)) this.entryChanged(p.frame, k);
+        if (tracked) this.entryChanged(p.frame, k);
       }
     }
     this.dirty = true;
@@ -348,7 +356,11 @@ export class ShadowPaging {
       this.entryChanged(frame, (gpa & 0xfff) >>> 2);
       this.settle();
     }
+    if (this.watched.has(frame)) this.watchedDirty = true;
   }
+
+  /** A hypervisor write reached a watched (GDT/LDT) frame: the owner resynchronises before the guest runs. */
+  watchedDirty = false;
 
   private entryChanged(frame: number, k: number): void {
     for (const table of this.derived.get(frame) ?? []) {

@@ -36,7 +36,7 @@ describe("built-in guests: trap mode gives the bare-metal output", () => {
 });
 
 describe("system-level kernels in two trap-mode VMs at once", () => {
-  for (const name of ["paging", "exceptions", "irq", "kpages", "triple"]) {
+  for (const name of ["paging", "exceptions", "irq", "kpages", "dftask", "triple"]) {
     it(`${name}: same output and ending as bare metal`, async () => {
       const { bare } = await sameAsBare(systemKernel(name));
       expect(bare.out[0]).toMatch(/\n(ok|summary)/); // it ran its checks (bare-metal FAILs, if any, are the core's)

@@ -773,3 +773,27 @@ export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number):
   cpu.eip = off;
   return { reason: "far jmp", action: () => `far ${isCall ? "call" : "jmp"} to ${hex(sel)}:${hex(off)} in ring 3` };
 }
+
+/**
+ * A plain MOV store (88/89 MOV r/m, reg; C6/C7 /0 MOV r/m, imm) into a write-protected guest page
+ * table or descriptor-table page: performed by the hypervisor through the guest's own mapping,
+ * which keeps the shadows coherent (GuestMemory.onWrite), then EIP moves on. Other instructions
+ * return false and are single-stepped instead.
+ */
+export function emulateStore(e: TrapEngine, insn: Insn, eip: number): boolean {
+  const op = insn.op;
+  if (insn.mod === 3 || insn.rep) return false;
+  let size: number;
+  let value: number;
+  if (op === 0x88 || op === 0x89) {
+    size = op === 0x88 ? 1 : insn.o16 ? 2 : 4;
+    value = getReg(e, insn.reg, size);
+  } else if ((op === 0xc6 || op === 0xc7) && insn.reg === 0) {
+    size = op === 0xc6 ? 1 : insn.o16 ? 2 : 4;
+    value = insn.imm;
+  } else return false;
+  const lin = linearOperand(e, insn, eip);
+  if (!e.mem.write(lin, size, value, e.cpu.cpl === 3)) return false; // let the step raise the guest's fault
+  next(e, eip, insn);
+  return true;
+}

@@ -14,7 +14,7 @@ import { GuestMemory } from "./guest-memory.js";
 import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, ShadowPaging } from "../shadow-paging.js";
 import { SensitiveScanner } from "../emulate/sensitive.js";
 import { decode, mnemonic, type Insn } from "../emulate/decode.js";
-import { emulatePrivileged, enterRing3 } from "../emulate/privileged.js";
+import { emulatePrivileged, emulateStore, enterRing3 } from "../emulate/privileged.js";
 import { exceptionName } from "../exits/triple-fault.js";
 
 /** One trap, as the page's timeline and the tests see it. */
@@ -136,6 +136,10 @@ export class TrapEngine implements GuestMode {
     const cpu = this.cpu;
     // run() reloads EIP, EFLAGS, CPL and the segment caches from the state block itself; only a
     // changed or removed shadow entry needs sync() (it flushes the core's TLB).
+    if (this.shadow.watchedDirty) {
+      this.shadow.watchedDirty = false;
+      this.syncShadowGdt();
+    }
     if (this.shadow.dirty) {
       this.shadow.dirty = false;
       this.core().sync();
@@ -198,12 +202,21 @@ export class TrapEngine implements GuestMode {
           reason = "#PF window";
           action = () => `the guest maps the hypervisor's window: moved it to 0x${this.shadow.windowLinear.toString(16)}`;
           break;
-        case "pt-write":
+        case "pt-write": {
           reason = out.pageTable ? "pte-write" : "table-write";
-          action = () =>
-            `stepping one write to the guest's ${out.pageTable ? "page table" : "GDT/LDT page"} at frame 0x${out.frame.toString(16)}`;
-          this.shadow.beginStep(lin, out.frame);
+          const where = out.pageTable ? "page table" : "GDT/LDT page";
+          const insn = this.decodeAt(eip);
+          if (insn && emulateStore(this, insn, eip)) {
+            what = () => mnemonic(insn);
+            action = () => `emulated the store to the guest's ${where} at frame 0x${out.frame.toString(16)}`;
+            if (out.pageTable) this.shadow.counters.pteWrites++;
+            else this.shadow.counters.tableWrites++;
+          } else {
+            action = () => `stepping one write to the guest's ${where} at frame 0x${out.frame.toString(16)}`;
+            this.shadow.beginStep(lin, out.frame);
+          }
           break;
+        }
         default:
           reason = "#PF window";
           action = "stopped: the guest maps the hypervisor's window";
