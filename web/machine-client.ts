@@ -46,9 +46,19 @@ export class MachineClient {
   /** Input the ring had no room for yet (a big paste), sent as the guest reads. */
   private backlog: { ring: ByteRing; bytes: Uint8Array }[] = [];
 
+  /** Rejects if the worker fails (its script does not load, or it throws outside a call). */
+  private readonly failed: Promise<never>;
+
   constructor(onWorkerError: (message: string) => void) {
     this.worker = new Worker(new URL("../src/worker/machine-worker.ts", import.meta.url), { type: "module", name: "tabvisor-machine" });
-    this.worker.addEventListener("error", (e) => onWorkerError(e.message || "the machine worker failed to load"));
+    this.failed = new Promise<never>((_, reject) =>
+      this.worker.addEventListener("error", (e) => {
+        const message = e.message || "the machine worker failed to load";
+        onWorkerError(message);
+        reject(new Error(`machine worker: ${message}`));
+      }),
+    );
+    this.failed.catch(() => {});
     this.api = Comlink.wrap<MachineWorkerApi>(this.worker);
   }
 
@@ -57,13 +67,14 @@ export class MachineClient {
     const buffers = [config.kernel.data.buffer, ...config.modules.map((m) => m.data.buffer)].filter(
       (b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i,
     );
-    return this.api.create(Comlink.transfer(config, buffers), {
+    const created = this.api.create(Comlink.transfer(config, buffers), {
       com1Out: this.com1Out.sab,
       com1In: this.com1In.sab,
       vgaOut: this.vgaOut.sab,
       kbdIn: this.kbdIn.sab,
       doorbell: this.doorbell.buffer as SharedArrayBuffer,
     });
+    return Promise.race([created, this.failed]);
   }
 
   /** Bytes for the guest's COM1 receiver (a terminal's keystrokes or a paste). */
