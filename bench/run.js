@@ -62,7 +62,6 @@ function checkRuns(scenario, engines, counted) {
 async function benchScenario(scenario, opts) {
   const name = scenario.name;
   const repeat = opts.repeat ?? scenario.defaultRepeat;
-  if (repeat > scenario.maxRepeat) throw new BenchError(`--repeat ${repeat} is more than scenario ${name} allows (${scenario.maxRepeat})`);
   if (!existsSync(fromRoot(scenario.kernel))) throw new BenchError(`${scenario.kernel} is missing (make -C bench/guests)`);
 
   const counted = await callgrindCount(scenario, repeat, { recount: opts.recount, log: progress });
@@ -122,7 +121,6 @@ async function benchScenario(scenario, opts) {
 
 /** --per-kernel: each part of the scenario on its own (not recorded), then MIPS by part. */
 async function benchParts(scenario, opts) {
-  if (!scenario.parts) throw new BenchError(`scenario ${scenario.name} has no parts to run one by one`);
   const results = [];
   for (const part of scenario.parts) results.push({ part, ...(await benchScenario(scenarioPart(scenario, part), { ...opts, record: false })) });
   process.stdout.write(`\n${scenario.name}: MIPS by kernel\n\n${formatPartsTable(results)}\n`);
@@ -135,9 +133,18 @@ async function main(argv) {
     process.stdout.write(HELP);
     return 0;
   }
-  const names = opts.scenarios.length ? opts.scenarios : scenarioNames();
-  const scenarios = [];
-  for (const n of names) scenarios.push(await loadScenario(n)); // unknown names fail before anything runs
+  const named = opts.scenarios.length > 0;
+  let scenarios = [];
+  for (const n of named ? opts.scenarios : scenarioNames()) scenarios.push(await loadScenario(n));
+  // --per-kernel: the scenarios that have parts (a named one without parts is an error below).
+  if (opts.perKernel && !named) scenarios = scenarios.filter((s) => s.parts);
+  // Usage errors surface before anything runs.
+  for (const s of scenarios) {
+    if (opts.perKernel && !s.parts) throw new BenchError(`scenario ${s.name} has no parts to run one by one`);
+    if (!s.run && opts.repeat !== null && opts.repeat > s.maxRepeat) {
+      throw new BenchError(`--repeat ${opts.repeat} is more than scenario ${s.name} allows (${s.maxRepeat})`);
+    }
+  }
   let ok = true;
   // A scenario with its own run() measures something other than one guest on every engine (containers).
   for (const s of scenarios) ok = (s.run ? await s.run(opts) : opts.perKernel ? await benchParts(s, opts) : (await benchScenario(s, opts)).ok) && ok;

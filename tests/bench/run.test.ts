@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { scenarioNames } from "../../bench/lib/scenario.js";
 
 const RUN = join(import.meta.dirname, "../../bench/run.js");
 const bench = (...args: string[]) => spawnSync(process.execPath, [RUN, ...args], { timeout: 120000 });
@@ -31,8 +32,9 @@ describe("bench/run.js", () => {
 
   it.each([
     [["--runs", "x"], "bench: --runs wants a whole number in 1..100, got 'x'\n"],
-    [["nosuch"], "bench: unknown scenario 'nosuch' (have: cpu)\n"],
-    [["--repeat", "5000"], "bench: --repeat 5000 is more than scenario cpu allows (1000)\n"],
+    [["nosuch"], `bench: unknown scenario 'nosuch' (have: ${scenarioNames().join(", ")})\n`],
+    [["cpu", "--repeat", "5000"], "bench: --repeat 5000 is more than scenario cpu allows (1000)\n"],
+    [["trap", "--per-kernel"], "bench: scenario trap has no parts to run one by one\n"],
   ])("rejects %j with one line on stderr and exit status 2", (args, message) => {
     const r = bench(...args);
     expect(r.status).toBe(2);
