@@ -8,7 +8,7 @@
 import type { Core } from "../core/core.js";
 import { Hypervisor } from "../hv/hypervisor.js";
 import type { MultibootModule } from "../hv/multiboot.js";
-import { ContainerManager, PAGE_BYTES, type Request } from "./manager.js";
+import { ContainerManager, PAGE_BYTES } from "./manager.js";
 import { bootVm, guestRam, median, startContainers, touchedPages, type BootedVm } from "./measure.js";
 
 export interface CompareConfig {
@@ -111,18 +111,21 @@ export class CompareRunner {
     });
     hv.boot(cfg.kernel.data, { kernelName: cfg.kernel.name, cmdline: "", modules: modulesOf(cfg) });
     const managers = hv.vms.map((vm) => new ContainerManager(vm.machine, { drivenExternally: true }));
-    const ready: Request[] = managers.map((m) => m.channel.request(["ls"]));
     const readyAt: ({ instructions: number; hostMs: number } | null)[] = new Array(cfg.count).fill(null);
-    while (readyAt.some((r) => r === null)) {
+    const failures: string[] = [];
+    managers.forEach((m, k) =>
+      m.ready().then(
+        (cost) => (readyAt[k] = { instructions: cost.instructions, hostMs: hv.vms[k].machine.stats().seconds * 1000 }),
+        (e: Error) => failures.push(`vm${k}: ${e.message}`),
+      ),
+    );
+    while (readyAt.some((r) => r === null) && !failures.length) {
       const vm = hv.runTurn();
       if (!vm) break;
       managers[vm.id].tick();
-      const req = ready[vm.id];
-      if (req.settled && readyAt[vm.id] === null) {
-        if (!req.cost) throw new Error(`vm${vm.id}: ctrd did not answer (${vm.stopped?.message ?? "no reply"})`);
-        readyAt[vm.id] = { instructions: req.cost.instructions, hostMs: vm.machine.stats().seconds * 1000 };
-      }
+      await null; // let ready() move on (its steps are promise continuations)
     }
+    if (failures.length) throw new Error(failures[0]);
     if (readyAt.some((r) => r === null)) throw new Error("a VM stopped before its ctrd answered");
     // probes into VM 0's shell
     const vm0 = hv.vms[0];

@@ -55,7 +55,7 @@ export function summarize(c: Container, cg: CgroupFigures | undefined): Containe
 }
 
 export class ContainerHostRunner implements ContainerHostApi {
-  private machine: Machine | null = null;
+  machine: Machine | null = null;
   private manager: ContainerManager | null = null;
   private doorbell: Int32Array | null = null;
   private readonly attached = new Map<string, Attached>();
