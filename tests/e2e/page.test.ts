@@ -160,8 +160,8 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     const running = await stats(page, 0);
     expect(running.instructions).toBeGreaterThan(1_000_000);
     expect(running.exits.io).toBeGreaterThan(0);
-    await expect.poll(() => p.locator("[data-field=instructions]").textContent(), POLL).not.toBe("");
-    await expect.poll(() => p.locator("[data-field=exits]").textContent(), POLL).toContain("io");
+    await expect.poll(() => p.locator("dd[data-field=instructions]").textContent(), POLL).not.toBe("");
+    await expect.poll(() => p.locator("dd[data-field=exits]").textContent(), POLL).toContain("io");
 
     await p.locator("button[data-act=run]").click(); // Pause
     await expect.poll(() => p.locator(".state").textContent(), POLL).toBe("paused");
@@ -323,7 +323,9 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
     // Step retires exactly one instruction of the busy (never halted) guest
     await panel(page, 1).locator("button[data-act=step]").click();
     await expect.poll(async () => (await stats(page, 1)).instructions, POLL).toBe(a.instructions + 1);
-    expect(await panel(page, 1).locator("[data-field=eip]").textContent()).toMatch(/^0x[0-9a-f]{8}$/);
+    expect(await panel(page, 1).locator("dd[data-field=eip]").textContent()).toMatch(/^0x[0-9a-f]{8}$/);
+    // the CLI's --stats figure: instructions per second of time inside the core
+    expect(Number(await panel(page, 1).locator("dd[data-field=mips]").textContent())).toBeGreaterThan(1);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -46,7 +46,7 @@ export class MachinePanel {
   private readonly created = performance.now();
   private readonly buttons: Record<"run" | "reset" | "step" | "close", HTMLButtonElement>;
   private readonly viewButtons: Record<View, HTMLButtonElement>;
-  private readonly fields: Record<"state" | "ips" | "instructions" | "uptime" | "exits" | "eip", HTMLElement>;
+  private readonly fields: Record<"state" | "ips" | "mips" | "instructions" | "uptime" | "exits" | "eip", HTMLElement>;
   private readonly message: HTMLElement;
   private readonly screens: Record<View, HTMLElement>;
   private prevSample: { t: number; n: number } | null = null;
@@ -82,12 +82,13 @@ export class MachinePanel {
     const dl = el("dl", { class: "stats" });
     const field = (name: string, title: string) => {
       const dd = el("dd", { "data-field": name });
-      dl.append(el("dt", {}, title), dd);
+      dl.append(el("dt", { "data-field": name }, title), dd);
       return dd;
     };
     this.fields = {
       state: stateEl,
       ips: field("ips", "instructions/s"),
+      mips: field("mips", "MIPS busy"),
       instructions: field("instructions", "retired"),
       uptime: field("uptime", "uptime"),
       eip: field("eip", "EIP"),
@@ -254,6 +255,8 @@ export class MachinePanel {
     this.fields.state.dataset.state = s.state;
     this.fields.state.textContent = s.state === "waiting" ? "idle" : s.state;
     this.fields.ips.textContent = running ? fmtRate(Math.max(0, this.ips)) : "—";
+    this.fields.mips.textContent = s.busySeconds > 0 ? (s.instructions / s.busySeconds / 1e6).toFixed(1) : "—";
+    this.fields.mips.title = "instructions per second of time spent running the core, as tabvisor run --stats reports";
     this.fields.instructions.textContent = fmtCount(s.instructions);
     this.fields.uptime.textContent = fmtTime(s.uptime);
     this.fields.eip.textContent = "0x" + s.eip.toString(16).padStart(8, "0");
