@@ -16,8 +16,9 @@ describe("touchedPages", () => {
 });
 
 describe("compare", () => {
-  const vm: VmBoot = { kind: "bare", ramBytes: 128 << 20, instructions: 5_000_000, hostMs: 80, touchedPages: 600 };
-  const run = (cgroupPages: number | null, touchedPerStart: number): ContainerRun => ({
+  const vm: VmBoot = { kind: "bare", ramBytes: 128 << 20, instructions: 5_000_000, hostMs: 80, touchedPages: 30_000, usedPages: 600 };
+  const run = (cgroupPages: number | null, touchedPerStart: number, freePages: number | null = null): ContainerRun => ({
+    freePagesPerContainer: freePages,
     starts: [
       { name: "a", instructions: 40_000, hostMs: 1, firstOutputInstructions: null, cgroupPages },
       { name: "b", instructions: 60_000, hostMs: 3, firstOutputInstructions: null, cgroupPages },
@@ -36,13 +37,19 @@ describe("compare", () => {
     expect(c.ratios.hostTime).toBe(40);
   });
 
-  it("charges a container the larger of its cgroup pages and the pages touched per start", () => {
+  it("charges a container the largest of its cgroup pages, the MemFree drop and the pages touched per start", () => {
     expect(compare(vm, run(10, 20)).container.pages).toBe(20);
     expect(compare(vm, run(30, 20)).container.pages).toBe(30);
+    expect(compare(vm, run(10, 2, 40)).container.pages).toBe(40);
     expect(compare(vm, run(null, 12)).ratios.memory).toBe(50);
   });
 
-  it("fits VMs at their touched pages and containers on one kernel in the given RAM", () => {
+  it("charges a VM its used pages by meminfo, or its touched pages when meminfo was not read", () => {
+    expect(compare(vm, run(10, 0)).ratios.memory).toBe(60);
+    expect(compare({ ...vm, usedPages: null }, run(10, 0)).ratios.memory).toBe(3000);
+  });
+
+  it("fits VMs at their used pages and containers on one kernel in the given RAM", () => {
     const c = compare(vm, run(null, 20), 600 * 4096 * 10);
     expect(c.fit.vms).toBe(10);
     expect(c.fit.containers).toBe(Math.floor((9 * 600) / 20));
