@@ -37,6 +37,8 @@ export const HV_WINDOW_PDE = 1023;
 
 /** Shadow frame for guest-physical pages outside guest RAM: beyond any region, so reads are all ones. */
 export const OUTSIDE_FRAME = 0xfffff000;
+/** Writes to a shadowed page table, without a shadow fill using it in between, before it is unshadowed. */
+export const FLOOD_WRITES = 16;
 
 export interface ShadowCounters {
   shadowFaults: number; //   #PF exits resolved by filling a shadow entry
@@ -44,7 +46,8 @@ export interface ShadowCounters {
   pteWrites: number; //      guest writes to its page tables, emulated by one-instruction steps
   tableWrites: number; //    guest writes to the pages holding its GDT/LDT, stepped the same way
   cr3Switches: number; //    guest CR3 loads
-  flushes: number; //        all shadow entries dropped (CR3, CR0/CR4 changes, pool exhausted)
+  flushes: number; //        all shadow entries dropped (CR0/CR4 changes, pool exhausted)
+  unshadowed: number; //     page tables no longer shadowed because the guest kept writing them
   invlpg: number; //         guest INVLPGs
 }
 
@@ -64,7 +67,7 @@ interface PendingStep {
 }
 
 export class ShadowPaging {
-  readonly counters: ShadowCounters = { shadowFaults: 0, guestFaults: 0, pteWrites: 0, tableWrites: 0, cr3Switches: 0, flushes: 0, invlpg: 0 };
+  readonly counters: ShadowCounters = { shadowFaults: 0, guestFaults: 0, pteWrites: 0, tableWrites: 0, cr3Switches: 0, flushes: 0, unshadowed: 0, invlpg: 0 };
   /** Region offset of the hypervisor area (= guest RAM size). */
   readonly hvBase: number;
   /** Guest frame → region offsets of the shadow tables derived from it (entry k from its entry k). */
@@ -149,17 +152,62 @@ export class ShadowPaging {
     this.wr(pd + 4 * this.winPde, (this.hvBase + HV_WINDOW_PT) | L.PTE_P | L.PTE_W | L.PTE_A);
     this.derived.clear();
     this.rmap.clear();
+    this.shared.clear();
+    this.writesSinceUse.clear();
     this.poolNext = 0;
     this.counters.flushes++;
-    if (this.ctl.cr0 & L.CR0_PG) this.track(this.ctl.cr3 >>> 12, pd);
+    this.pdFrame = this.ctl.cr0 & L.CR0_PG ? this.ctl.cr3 >>> 12 : -1;
+    if (this.pdFrame >= 0) this.track(this.pdFrame, pd);
     this.dirty = true;
   }
 
-  /** Guest CR3 load. */
+  /** Guest frame of the page directory the shadow directory is built from (-1: paging off). */
+  private pdFrame = -1;
+  /** Shadow page tables by guest page-table frame and PDE U/W bits: kept across CR3 loads. */
+  private readonly shared = new Map<number, number>();
+  /** Tracked page-table frames: guest writes since a shadow directory entry last used them. */
+  private readonly writesSinceUse = new Map<number, number>();
+
+  /** Forget the shadow tables derived from guest frame `frame` and stop write-protecting it. */
+  private unshadow(frame: number): void {
+    const tables = this.derived.get(frame) ?? [];
+    const pd = this.hvBase + HV_SHADOW_PD;
+    for (const table of tables) {
+      for (const [key, t] of this.shared) if (t === table) this.shared.delete(key);
+      for (let i = 0; i < 1024; i++) {
+        const e = this.rd(pd + 4 * i);
+        if (e & L.PTE_P && i !== this.winPde && (e & ~0xfff) === table) this.wr(pd + 4 * i, 0);
+      }
+    }
+    this.derived.delete(frame);
+    this.writesSinceUse.delete(frame);
+    this.dirty = true;
+  }
+
+  /**
+   * Guest CR3 load: a fresh shadow directory for the new page directory. The shadow page tables
+   * stay: each is derived from one guest page table (kept coherent by write tracking), so the
+   * next address space that uses the same table (every process maps the kernel with the same
+   * tables) finds it filled and faults once per 4 MiB instead of once per page.
+   */
   switchCr3(): void {
     this.counters.cr3Switches++;
     this.onAddressSpace();
-    this.flushAll();
+    if (this.guestMapsSlot(this.winPde) && this.moveWindow()) return;
+    const pd = this.hvBase + HV_SHADOW_PD;
+    if (this.pdFrame >= 0) {
+      const list = this.derived.get(this.pdFrame);
+      if (list) {
+        const i = list.indexOf(pd);
+        if (i >= 0) list.splice(i, 1);
+        if (!list.length) this.derived.delete(this.pdFrame);
+      }
+    }
+    new Uint8Array(this.mem.region.buffer, this.mem.region.byteOffset + pd, PAGE).fill(0);
+    this.wr(pd + 4 * this.winPde, (this.hvBase + HV_WINDOW_PT) | L.PTE_P | L.PTE_W | L.PTE_A);
+    this.pdFrame = this.ctl.cr3 >>> 12;
+    this.track(this.pdFrame, pd);
+    this.dirty = true;
   }
 
   /** Guest INVLPG: drop the shadow PTE for `lin` (the shadow is coherent, so this is belt and braces). */
@@ -241,6 +289,18 @@ export class ShadowPaging {
       return { kind: "guest-fault", code: this.mem.faultCode };
     }
     const frame = t.gpa >>> 12;
+    if (write && this.isTracked(frame) && frame !== this.pdFrame) {
+      // A page table written again and again without being walked is being reused as data (a
+      // freed table zeroed, refilled): stop shadowing it rather than trap every store.
+      const n = (this.writesSinceUse.get(frame) ?? 0) + 1;
+      this.writesSinceUse.set(frame, n);
+      if (n > FLOOD_WRITES) {
+        this.unshadow(frame);
+        this.fill(lin, t, write, user);
+        this.counters.unshadowed++;
+        return { kind: "filled" };
+      }
+    }
     if (write && this.isProtected(frame)) {
       return { kind: "pt-write", frame, pageTable: this.isTracked(frame) };
     }
@@ -261,14 +321,22 @@ export class ShadowPaging {
     const pdeAt = this.hvBase + HV_SHADOW_PD + 4 * pdi;
     let spde = this.rd(pdeAt);
     if (!(spde & L.PTE_P)) {
-      let table = this.allocTable();
+      const key = t.ptFrame >= 0 ? t.ptFrame * 8 + t.pdeFlags : -1;
+      if (key >= 0) this.writesSinceUse.delete(t.ptFrame);
+      let table = key >= 0 ? (this.shared.get(key) ?? -1) : -1;
       if (table < 0) {
-        this.flushAll();
         table = this.allocTable();
+        if (table < 0) {
+          this.flushAll();
+          table = this.allocTable();
+        }
+        if (key >= 0) {
+          this.track(t.ptFrame, table);
+          this.shared.set(key, table);
+        }
       }
       spde = table | L.PTE_P | L.PTE_W | L.PTE_U | L.PTE_A;
       this.wr(pdeAt, spde);
-      if (t.ptFrame >= 0) this.track(t.ptFrame, table);
     }
     const frame = t.gpa >>> 12;
     const inside = t.gpa < this.mem.guestBytes;

@@ -31,7 +31,9 @@ describe("built-in guests: trap mode gives the bare-metal output", () => {
   it("unix with a scripted shell session (pipes, exec, signals, poweroff)", async () => {
     const { bare, trap } = await sameAsBare(image("guests/images/unix.elf"), { modules: unixModules(), input: UNIX_SCRIPT });
     expect(bare.out[0]).toContain("unix: power off");
-    expect(trap.hv.stats()[0].trapExits["mov cr3"]).toBeGreaterThan(5);
+    const s = trap.hv.stats()[0];
+    expect(s.trapExits["mov cr3"]).toBeGreaterThan(5);
+    expect(s.shadow!.unshadowed).toBeGreaterThan(0); // freed page tables reused as data stop being shadowed
   });
 });
 
@@ -42,6 +44,12 @@ describe("system-level kernels in two trap-mode VMs at once", () => {
       expect(bare.out[0]).toMatch(/\n(ok|summary)/); // it ran its checks (bare-metal FAILs, if any, are the core's)
     });
   }
+
+  it("paging exercises every part of shadow paging: guest faults, PTE writes, INVLPG, CR3 loads", async () => {
+    const trap = await runVms(systemKernel("paging"), 1, "trap");
+    const s = trap.hv.stats()[0].shadow!;
+    for (const k of ["shadowFaults", "guestFaults", "pteWrites", "cr3Switches", "invlpg"] as const) expect(s[k], k).toBeGreaterThan(0);
+  });
 
   it("dftask: a #DF through a task gate and IRET back through the link pass in trap mode", async () => {
     const trap = await runVms(systemKernel("dftask"), 2, "trap");

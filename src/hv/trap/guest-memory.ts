@@ -21,6 +21,8 @@ export interface GuestTranslation {
   dirty: boolean;
   /** Guest-physical frame (address >> 12) of the page table used, or -1 (4 MiB page / paging off). */
   ptFrame: number;
+  /** The U/S and R/W bits of the page-directory entry (4 KiB pages): they shape the whole table. */
+  pdeFlags: number;
 }
 
 /** Virtual control registers the walk reads. */
@@ -89,7 +91,7 @@ export class GuestMemory {
   translate(lin: number, write: boolean, user: boolean, setBits = true): GuestTranslation | null {
     lin >>>= 0;
     const { cr0, cr3, cr4 } = this.ctl;
-    if (!(cr0 & L.CR0_PG)) return { gpa: lin, userOk: true, writable: true, dirty: true, ptFrame: -1 };
+    if (!(cr0 & L.CR0_PG)) return { gpa: lin, userOk: true, writable: true, dirty: true, ptFrame: -1, pdeFlags: 0 };
     this.faultAddr = lin;
     const errUW = (write ? L.PF_W : 0) | (user ? L.PF_U : 0);
     const pdeAddr = ((cr3 & ~0xfff) >>> 0) + (lin >>> 22) * 4;
@@ -103,7 +105,7 @@ export class GuestMemory {
       if (!allowed(write, user, userOk, writable, wp)) return this.fault(errUW | L.PF_P);
       const npde = pde | L.PTE_A | (write ? L.PTE_D : 0);
       if (setBits && npde !== pde) this.setPhys32(pdeAddr, npde);
-      return { gpa: ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0, userOk, writable, dirty: (npde & L.PTE_D) !== 0, ptFrame: -1 };
+      return { gpa: ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0, userOk, writable, dirty: (npde & L.PTE_D) !== 0, ptFrame: -1, pdeFlags: 0 };
     }
     const ptFrame = pde >>> 12;
     const pteAddr = ((pde & ~0xfff) >>> 0) + ((lin >>> 12) & 0x3ff) * 4;
@@ -118,7 +120,7 @@ export class GuestMemory {
       if (npte !== pte) this.setPhys32(pteAddr, npte);
     }
     const dirty = write || (pte & L.PTE_D) !== 0;
-    return { gpa: ((pte & ~0xfff) | (lin & 0xfff)) >>> 0, userOk, writable, dirty, ptFrame };
+    return { gpa: ((pte & ~0xfff) | (lin & 0xfff)) >>> 0, userOk, writable, dirty, ptFrame, pdeFlags: pde & (L.PTE_U | L.PTE_W) };
   }
 
   private fault(code: number): null {
