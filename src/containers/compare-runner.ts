@@ -34,7 +34,7 @@ export interface InstanceFigures {
   hostMs: number;
   /** Guest instructions to the first prompt (VM: '# ' on COM1) or first console output (container). */
   firstPromptInstructions: number | null;
-  /** Memory: VM touched guest pages; container: max(cgroup pages, touched pages per start). */
+  /** Memory: VM: RAM its kernel does not report free (/proc/meminfo); container: max(cgroup pages, MemFree drop per start, touched pages per start). */
   pages: number;
   transcript: string;
 }
@@ -127,6 +127,19 @@ export class CompareRunner {
     }
     if (failures.length) throw new Error(failures[0]);
     if (readyAt.some((r) => r === null)) throw new Error("a VM stopped before its ctrd answered");
+    // each VM's memory in use, by its own kernel: cat /proc/meminfo on its COM1 shell
+    const usedPages: (number | null)[] = hv.vms.map((vm, k) => {
+      const from = com1[k].length;
+      hv.receiveInput(k, new TextEncoder().encode("cat /proc/meminfo\n"));
+      hv.switchTo(vm);
+      for (let i = 0; i < 250 && !vm.stopped; i++) {
+        vm.state = vm.machine.runFor(QUANTUM);
+        const t = latin1(com1[k].slice(from)).replace(/\r/g, "");
+        const free = /MemFree:\s*(\d+) kB/.exec(t);
+        if (free && t.endsWith("\n" + PROMPT)) return Math.ceil((ramBytes / 1024 - Number(free[1])) / 4);
+      }
+      return null;
+    });
     // probes into VM 0's shell
     const vm0 = hv.vms[0];
     hv.receiveInput(0, new TextEncoder().encode(probes.join("\n") + "\n"));
@@ -143,7 +156,7 @@ export class CompareRunner {
         instructions: readyAt[k]!.instructions,
         hostMs: readyAt[k]!.hostMs,
         firstPromptInstructions: prompt[k],
-        pages: touchedPages(guestRam(vm.machine)),
+        pages: usedPages[k] ?? touchedPages(guestRam(vm.machine)),
         transcript: latin1(com1[k]),
       };
     });
@@ -167,7 +180,7 @@ export class CompareRunner {
       instructions: s.instructions,
       hostMs: s.hostMs,
       firstPromptInstructions: s.firstOutputInstructions,
-      pages: Math.max(s.cgroupPages ?? 0, run.touchedPagesPerContainer),
+      pages: Math.max(s.cgroupPages ?? 0, run.freePagesPerContainer ?? 0, run.touchedPagesPerContainer),
       transcript: run.containers[i].console?.text() ?? "",
     }));
 
@@ -175,7 +188,7 @@ export class CompareRunner {
     const vmM = { instructions: med(vmFigures, (x) => x.instructions), hostMs: med(vmFigures, (x) => x.hostMs), pages: med(vmFigures, (x) => x.pages) };
     const ctM = { instructions: med(ctFigures, (x) => x.instructions), hostMs: med(ctFigures, (x) => x.hostMs), pages: med(ctFigures, (x) => x.pages) };
     const fitBytes = cfg.fitMiB << 20;
-    const hostPages = host.boot.touchedPages;
+    const hostPages = host.boot.usedPages ?? host.boot.touchedPages;
     const isolation = isolationRows(cfg, probes, vmFigures, ctFigures, host);
     return {
       count: cfg.count,
