@@ -1,11 +1,16 @@
 // `tabvisor containers` in-process: usage errors (one line, status 2, nothing booted) and the
 // failure path on a guest without a container control daemon (hello powers off at once: status 3
-// with one line naming the cause). The runs against the real ctrd are in tests/containers/.
+// with one line naming the cause), and eight containers on the real guest's ctrd: each its own
+// PID 1, hostname and root, none seeing another's processes or files; --stats.
 import { describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
 import { main } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
+import type { CliIo, InStream } from "../../src/cli/io.js";
+import { CTRD_MISSING, ctrdAvailable } from "../containers/harness.js";
 
-async function cli(argv: string[]) {
+const HAVE_CTRD = ctrdAvailable();
+
+async function cli(argv: string[], input: string | null = null) {
   const out: string[] = [];
   const err: string[] = [];
   const sink = (to: string[]) => ({
@@ -14,7 +19,8 @@ async function cli(argv: string[]) {
       return true;
     },
   });
-  const io: CliIo = { stdout: sink(out), stderr: sink(err), stdin: null };
+  const stdin = input === null ? null : (Readable.from([Buffer.from(input)]) as unknown as InStream);
+  const io: CliIo = { stdout: sink(out), stderr: sink(err), stdin };
   const status = await main(argv, io);
   return { status, stdout: out.join(""), stderr: err.join("") };
 }
@@ -54,5 +60,48 @@ describe("tabvisor containers: a guest without ctrd", () => {
     expect(r.status).toBe(3);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^tabvisor: hello: no container control daemon: the guest stopped \(guest wrote 0x0 to isa-debug-exit\); it never probed the pvchan device \(guest console: "[^"\n]*"\)\n$/);
+  });
+});
+
+/** Container K's lines of `stdout`, without the prefix. */
+function linesOf(stdout: string, k: number): string[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith(`[ct${k}] `))
+    .map((l) => l.slice(`[ct${k}] `.length));
+}
+
+describe.skipIf(!HAVE_CTRD)(`tabvisor containers on the unix guest${HAVE_CTRD ? "" : ` (skipped: ${CTRD_MISSING})`}`, () => {
+  it("eight containers: each is PID 1 with its own hostname and root; none sees another's processes or files", async () => {
+    const input = ["hostname", "ps", ...Array.from({ length: 8 }, (_, i) => `@${i + 1} echo secret${i + 1} > /mark${i + 1}`), "ls /", "ls /proc", "true"].join("\n") + "\n";
+    const r = await cli(["containers", "--count", "8", "--stats"], input);
+    expect(r.status).toBe(0);
+    for (let k = 1; k <= 8; k++) {
+      const lines = linesOf(r.stdout, k);
+      const after = (cmd: string) => lines.slice(lines.indexOf(`# ${cmd}`) + 1).slice(0, lines.slice(lines.indexOf(`# ${cmd}`) + 1).findIndex((l) => l.startsWith("# ")));
+      expect(after("hostname")).toEqual([`ct${k}`]);
+      const ps = after("ps").slice(1).map((l) => l.trim().split(/\s+/));
+      expect(ps.map((f) => [f[0], f.at(-1)])).toEqual([["1", "sh"], [expect.any(String), "ps"]]);
+      const root = after("ls /");
+      expect(root).toContain(`mark${k}`);
+      expect(root.filter((n) => n.startsWith("mark"))).toEqual([`mark${k}`]);
+      const procs = after("ls /proc").filter((n) => /^\d+$/.test(n));
+      expect(procs).toContain("1");
+      expect(procs.length).toBeLessThanOrEqual(2); // its sh and the ls itself
+    }
+    const stats = JSON.parse(r.stderr.trim().split("\n").at(-1)!);
+    expect(stats.containers).toHaveLength(8);
+    for (const c of stats.containers) {
+      expect(c.start.instructions).toBeGreaterThan(0);
+      expect(c.memoryPages).toBeGreaterThan(0);
+      expect(c.exitStatus).toBe(0);
+    }
+    expect(new Set(stats.containers.map((c: { pid: number }) => c.pid)).size).toBe(8);
+  });
+
+  it("refuses a container ctrd cannot make with its message and status 3", async () => {
+    const r = await cli(["containers", "--count", "1", "--image", "nosuch"], "");
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^tabvisor: ct1: run: .*nosuch.*\n$/);
   });
 });
