@@ -7,6 +7,7 @@ import { loadCoreNode } from "../core/load-node.js";
 import { Hypervisor, DEFAULT_QUANTUM, checkVmSizes, type VmMode } from "../hv/hypervisor.js";
 import { MultibootError, loadMultiboot } from "../hv/multiboot.js";
 import { VmPool, type PoolResult } from "../hv/vm-pool.js";
+import type { SensitiveSite } from "../hv/emulate/sensitive.js";
 import { guestNames } from "../guests/registry.js";
 import { bootImage } from "./kernel-args.js";
 import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.js";
@@ -30,6 +31,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "mem", value: "MiB", help: `guest RAM per VM in MiB (2..1024, default ${DEFAULT_VM_MEM_MIB})` },
   { name: "max-instructions", value: "N", help: "stop each VM after N of its instructions" },
   { name: "stats", help: "print one JSON line of per-VM statistics on stderr at exit" },
+  { name: "trace", help: "trap mode: print every trap on stderr as it happens (guest address, instruction, reason, action, host ns)" },
   { name: "help", help: "show this help" },
 ];
 
@@ -41,7 +43,9 @@ every privileged instruction, exception and interrupt traps to the hypervisor, w
 against that VM's virtual CPU and devices (docs/hypervisor.md).
 
 Each VM's COM1 output goes to stdout, every line prefixed '[vmK] '. Lines on stdin go to every
-VM's COM1, or to VM K only when written '@K text'.
+VM's COM1, or to VM K only when written '@K text'. In trap mode, each sensitive-but-unprivileged
+instruction the hypervisor finds in a guest (POPF, PUSHF, SGDT, MOV from CS, ... which x86 runs
+at ring 1 without a trap) is reported on stderr as '[vmK] sensitive ADDRESS INSN: what goes wrong'.
 
 ${formatOptions(OPTIONS)}
 
@@ -111,6 +115,8 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
     if (parts.length !== count) throw new UsageError(`--weights needs ${count} comma-separated weights, got ${parts.length}`);
     weights = parts.map((w) => parseInteger(w, "weights", 1, 1000));
   }
+  const trace = args.flags.has("trace");
+  if (trace && mode !== "trap") throw new UsageError("--trace needs --mode trap (a bare VM has no traps)");
   const workers = args.values.has("workers") ? parseInteger(args.values.get("workers")![0], "workers", 1, MAX_WORKERS) : 1;
   try {
     checkVmSizes(count, memMiB << 20);
@@ -138,6 +144,10 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
   let onInputEnd: () => void = () => {};
   const input = startInput(io, count, (vm, bytes) => send(vm, bytes), () => onInputEnd());
 
+  // The honest part: every sensitive-but-unprivileged instruction the hypervisor finds, at once.
+  const reportSite = (vm: number, site: SensitiveSite) =>
+    io.stderr.write(`[vm${vm}] sensitive 0x${site.eip.toString(16).padStart(8, "0")} ${site.insn}: ${site.problem}\n`);
+
   async function runHere(): Promise<RunResult> {
     const hv = new Hypervisor({
       core: await loadCoreNode(),
@@ -150,6 +160,11 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
       onOutput: (k, src, b) => {
         if (src === "com1") out.push(k, b);
       },
+      timeline: trace,
+      onSensitive: reportSite,
+      onTrap: trace
+        ? (k, e) => io.stderr.write(`[vm${k}] trap 0x${e.eip.toString(16).padStart(8, "0")} ${e.insn.padEnd(16)} ${e.reason.padEnd(12)} ${e.action} (${e.costNs} ns)\n`)
+        : undefined,
     });
     hv.boot(kernel, { kernelName, cmdline, modules });
     early.forEach((b, k) => b.length && hv.receiveInput(k, b));
@@ -200,6 +215,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
         for (const b of bytes) out.push(vm, b);
         flush();
       },
+      onSensitive: reportSite,
     });
     send = (vm, bytes) => pool.input(vm, bytes);
     onInputEnd = () => pool.endOfInput();
@@ -209,7 +225,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
   const t0 = performance.now();
   let result: RunResult;
   try {
-    result = workers > 1 ? await runPool() : await runHere();
+    result = workers > 1 && !trace ? await runPool() : await runHere();
   } finally {
     input.close();
     flush(true);

@@ -14,7 +14,8 @@ import type { Core } from "../core/core.js";
 import { Platform } from "../devices/platform.js";
 import { Machine, type MachineStop, type OutputSource, type RunState } from "./vm.js";
 import type { MultibootOptions } from "./multiboot.js";
-import { TrapEngine } from "./trap/engine.js";
+import { TrapEngine, type TrapEvent } from "./trap/engine.js";
+import type { SensitiveSite } from "./emulate/sensitive.js";
 import { HV_AREA_BYTES } from "./shadow-paging.js";
 
 export type VmMode = "bare" | "trap";
@@ -33,6 +34,10 @@ export interface HypervisorOptions {
   maxInstructions?: number;
   /** Record each VM's trap timeline (trap mode). */
   timeline?: boolean;
+  /** With `timeline`: every trap as it happens. */
+  onTrap?: (vm: number, e: TrapEvent) => void;
+  /** Trap mode: each sensitive-but-unprivileged instruction found, once (src/hv/emulate/sensitive.ts). */
+  onSensitive?: (vm: number, site: SensitiveSite) => void;
   onOutput?: (vm: number, source: OutputSource, byte: number) => void;
 }
 
@@ -114,7 +119,11 @@ export class Hypervisor {
         guestMode: mode === "trap" ? (m) => new TrapEngine(m) : undefined,
       });
       const trap = machine.guestMode as TrapEngine | null;
-      if (trap) trap.recordTimeline = opts.timeline ?? false;
+      if (trap) {
+        trap.recordTimeline = opts.timeline ?? false;
+        if (opts.onTrap) trap.onTrap = (e) => opts.onTrap!(k, e);
+        if (opts.onSensitive) trap.sensitive.onSite = (site) => opts.onSensitive!(k, site);
+      }
       const vm = new Vm(k, machine, opts.weights?.[k] ?? 1, trap);
       vm.block.set(this.blockView());
       this.vms.push(vm);
@@ -183,6 +192,18 @@ export class Hypervisor {
   runToEnd(): void {
     for (const vm of this.vms) vm.machine.inputOpen = false;
     while (this.runTurn());
+  }
+
+  /**
+   * A view for a live display (the page): per VM its state, counters and latest traps. Cheap
+   * enough to take between scheduling turns; pausing is simply not calling runTurn.
+   */
+  snapshot(): { vms: (VmStats & { state: RunState; timeline: TrapEvent[] })[]; worldSwitches: number; seconds: number } {
+    return {
+      vms: this.stats().map((s, k) => ({ ...s, state: this.vms[k].state, timeline: [...(this.vms[k].trap?.timeline ?? [])] })),
+      worldSwitches: this.worldSwitches,
+      seconds: this.seconds,
+    };
   }
 
   stats(): VmStats[] {

@@ -10,6 +10,7 @@ import { packageRoot } from "../core/load-node.js";
 import type { MultibootModule } from "./multiboot.js";
 import type { MachineStop } from "./vm.js";
 import type { VmMode, VmStats } from "./hypervisor.js";
+import type { SensitiveSite } from "./emulate/sensitive.js";
 
 /** What one worker runs. */
 export interface PoolJob {
@@ -31,6 +32,7 @@ export interface PoolJob {
 export type ToWorker = { kind: "input"; vm: number; bytes: Uint8Array } | { kind: "end-of-input" };
 export type ToPool =
   | { kind: "output"; vm: number; bytes: Uint8Array }
+  | { kind: "sensitive"; vm: number; site: SensitiveSite }
   | { kind: "done"; stats: VmStats[]; stops: { vm: number; stop: MachineStop | null }[]; seconds: number; worldSwitches: number }
   | { kind: "error"; message: string };
 
@@ -39,6 +41,7 @@ export interface PoolOptions extends Omit<PoolJob, "vms" | "weights"> {
   workers: number;
   weights?: number[];
   onOutput: (vm: number, bytes: Uint8Array) => void;
+  onSensitive?: (vm: number, site: SensitiveSite) => void;
 }
 
 export interface PoolResult {
@@ -93,6 +96,7 @@ export class VmPool {
       const worker = new Worker(script, { workerData: job });
       worker.on("message", (m: ToPool) => {
         if (m.kind === "output") opts.onOutput(m.vm, m.bytes);
+        else if (m.kind === "sensitive") opts.onSensitive?.(m.vm, m.site);
         else if (m.kind === "error") rejectDone(new Error(m.message));
         else {
           results.push(m);

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       if (!list) out.set(g, (list = []));
       list.push(b);
     },
+    onSensitive: (k, site) => port.postMessage({ kind: "sensitive", vm: job.vms[k], site } satisfies ToPool),
   });
   hv.boot(job.kernel, { kernelName: job.kernelName, cmdline: job.cmdline, modules: job.modules });
   const local = new Map(job.vms.map((g, k) => [g, k]));

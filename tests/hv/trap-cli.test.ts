@@ -45,7 +45,7 @@ describe("tabvisor vms --workers", () => {
     expect(two.status).toBe(0);
     const byVm = (s: string) => s.split(/\r?\n/).filter(Boolean).sort(); // which VM prints last differs
     expect(byVm(two.stdout)).toEqual(byVm(one.stdout));
-    const stats = JSON.parse(two.stderr.trim());
+    const stats = JSON.parse(two.stderr.trim().split("\n").pop()!);
     expect(stats.workers).toBe(2);
     expect(stats.vms.map((v: { vm: number }) => v.vm)).toEqual([0, 1, 2, 3]);
   });
@@ -67,8 +67,12 @@ describe("tabvisor vms", () => {
     expect(lines.every((l) => /^\[vm[01]\] /.test(l))).toBe(true);
     for (const k of [0, 1]) expect(r.stdout).toContain(`[vm${k}] tick: ok 0db08769`);
     const errLines = r.stderr.trimEnd().split("\n");
-    expect(errLines).toHaveLength(1);
-    const stats = JSON.parse(errLines[0]);
+    // the sensitive instructions found (boot.S's POPF in each VM), then the one JSON line
+    expect(errLines.slice(0, -1)).toEqual([
+      expect.stringMatching(/^\[vm[01]\] sensitive 0x00100014 popf: POPF at CPL 1/),
+      expect.stringMatching(/^\[vm[01]\] sensitive 0x00100014 popf: POPF at CPL 1/),
+    ]);
+    const stats = JSON.parse(errLines[errLines.length - 1]);
     expect(stats.mode).toBe("trap");
     expect(stats.vms).toHaveLength(2);
     for (const v of stats.vms) {
@@ -83,10 +87,11 @@ describe("tabvisor vms", () => {
     expect(stats.totals.sensitiveSites).toBeGreaterThan(0);
   });
 
-  it("exits 1 when a VM ends with a non-zero debug-exit value (popf in trap mode)", async () => {
+  it("exits 1 when a VM ends with a non-zero debug-exit value; reports the sensitive sites (popf in trap mode)", async () => {
     const r = await cli(["vms", "--guest", "popf", "--mode", "trap"]);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("[vm0] popf: 4 of 5 checks broken");
+    for (const insn of ["popf", "pushf", "mov r/m16,cs", "sgdt", "smsw"]) expect(r.stderr).toMatch(new RegExp(`^\\[vm0\\] sensitive 0x[0-9a-f]{8} ${insn}: `, "m"));
   });
 
   it("routes '@K line' to VM K and other lines to every VM", async () => {
@@ -115,6 +120,14 @@ describe("tabvisor vms", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(msg);
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("--trace prints each trap as it happens", async () => {
+    const r = await cli(["vms", "--guest", "hello", "--mode", "trap", "--trace"]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^\[vm0\] trap 0x[0-9a-f]{8} out dx,al +io +OUT 0x3f8 ← 0x[0-9a-f]+ \(1 byte\) to the VM's bus \(\d+ ns\)$/m);
+    expect(r.stderr).toMatch(/^\[vm0\] trap 0x[0-9a-f]{8} out imm8,al +io +OUT 0xf4/m);
+    expect((await cli(["vms", "--guest", "hello", "--trace"])).status).toBe(2);
   });
 
   it("--help describes the verb", async () => {

@@ -90,6 +90,8 @@ export class TrapEngine implements GuestMode {
   readonly timeline: TrapEvent[] = [];
   /** Keep a timeline (costs a little per trap). */
   recordTimeline = false;
+  /** Called with every trap while recordTimeline is set (a live trace). */
+  onTrap: ((e: TrapEvent) => void) | null = null;
 
   constructor(readonly vm: Machine) {
     this.cpu = vm.cpu;
@@ -290,13 +292,15 @@ export class TrapEngine implements GuestMode {
   private record(t0: number, eip: number, insn: string | (() => string), reason: string, action: string | (() => string)): void {
     const dt = performance.now() - t0;
     if (this.timeline.length >= TIMELINE_MAX) this.timeline.shift();
-    this.timeline.push({
+    const event: TrapEvent = {
       eip: this.linearEip(eip),
       insn: typeof insn === "string" ? insn : insn(),
       reason,
       action: typeof action === "string" ? action : action(),
       costNs: Math.round(dt * 1e6),
-    });
+    };
+    this.timeline.push(event);
+    this.onTrap?.(event);
   }
 
   /** Guest-linear address of EIP in the current code segment. */
