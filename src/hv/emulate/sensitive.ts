@@ -45,8 +45,8 @@ export function sensitiveProblem(insn: Insn, ring = 1, iopl3 = false): string | 
       if (insn.reg === 2) return "MOV from SS reads RPL 1: the guest kernel can see it is not in ring 0";
       return null;
     case 0x0f01:
-      if (insn.reg === 0) return "SGDT reveals the hypervisor's shadow GDT (base 0xffc00000), not the guest's GDTR";
-      if (insn.reg === 1) return "SIDT reveals the hypervisor's IDTR (limit 0), not the guest's";
+      if (insn.reg === 0) return "SGDT reveals the hypervisor's shadow GDT in its window, not the guest's GDTR";
+      if (insn.reg === 1) return "SIDT reveals the hypervisor's IDTR (in its window, limit 0), not the guest's";
       if (insn.reg === 4) return "SMSW reads the real CR0's low word, not the virtual CR0 (they agree only while the hypervisor mirrors PE, MP, EM, TS, ET and NE)";
       return null;
     case 0x0f00:
