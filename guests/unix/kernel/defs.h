@@ -65,6 +65,7 @@ int tty_ioctl(struct tty *t, uint32_t cmd, uint32_t arg);
 void pvchan_init(void);
 int pvchan_present(void);
 void pvchan_intr(void);
+void pvchan_knock(void);
 struct tty *pvchan_tty(int stream);
 int pvchan_ctl_read(char *dst, int n);
 int pvchan_ctl_write(const char *src, int n);

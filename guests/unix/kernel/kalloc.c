@@ -27,7 +27,7 @@ void *kalloc_page(void)
         return 0;
     free_pages = r->next;
     nfree--;
-    memset(r, 0, PAGE_SIZE);
+    kzero(r, PAGE_SIZE);
     return r;
 }
 
@@ -121,7 +121,7 @@ void *kmalloc(size_t n)
     }
     struct block *blk = buckets[b];
     buckets[b] = blk->next;
-    memset(blk + 1, 0, (16u << b) - sizeof *blk);
+    kzero(blk + 1, (16u << b) - sizeof *blk);
     return blk + 1;
 }
 

@@ -115,7 +115,7 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
             free_start = mods[i].mod_end;
     uint32_t table_start = PGROUNDUP(free_start);
     proc_init(&free_start, n_proc);
-    if (free_start > mem_end)
+    if (free_start > mem_end || free_start > PHYS_MAX)
         panic("no room for %d processes (nproc= on the kernel command line)", n_proc);
     kreserve(table_start, free_start);
     kinit((uint32_t)_end, mem_end, mods, nmods);
@@ -153,5 +153,6 @@ void kmain(uint32_t magic, struct multiboot_info *mbi)
     kbd_init();
     pvchan_init();
     user_init();
+    pvchan_knock();
     scheduler();
 }

@@ -4,18 +4,20 @@
 #include "defs.h"
 
 struct proc *proc_table;
-int nproc;
+int nproc;                              /* slots ever used: every scan of the table stops here */
+int nproc_max;                          /* slots there are */
 struct proc *current;
-static char *kstacks;                   /* nproc kernel stacks of KSTACK_SIZE */
+static char *kstacks;                   /* nproc_max kernel stacks of KSTACK_SIZE */
 static struct proc *init_proc;
 
 /* The process table and kernel stacks, carved from memory at `*start` (main.c) for n slots. */
 void proc_init(uint32_t *start, int n)
 {
-    nproc = n;
+    nproc_max = n;
+    nproc = 0;
     kstacks = (char *)PGROUNDUP(*start);
     proc_table = (struct proc *)(kstacks + (uint32_t)n * KSTACK_SIZE);
-    memset(proc_table, 0, (uint32_t)n * sizeof *proc_table);
+    kzero(proc_table, (uint32_t)n * sizeof *proc_table);
     *start = (uint32_t)(proc_table + n);
 }
 
@@ -52,10 +54,12 @@ static void forkret(void)
 static struct proc *proc_alloc(struct pidns *ns, int *err)
 {
     struct proc *p = 0;
-    for (int i = 0; i < nproc; i++) {
+    for (int i = 0; i < nproc_max; i++) {
         if (proc_table[i].state == UNUSED) {
+            if (i >= nproc)
+                nproc = i + 1;
             p = &proc_table[i];
-            memset(p, 0, sizeof *p);
+            kzero(p, sizeof *p);
             p->kstack = kstacks + (uint32_t)i * KSTACK_SIZE;
             break;
         }
@@ -143,7 +147,7 @@ int proc_clone(uint32_t flags, uint32_t stack)
     pgid_copy(np, current);
     np->brk = current->brk;
     np->brk_base = current->brk_base;
-    memcpy(np->sigact, current->sigact, sizeof np->sigact);
+    kcopy(np->sigact, current->sigact, sizeof np->sigact);
     np->sig_blocked = current->sig_blocked;
     for (int fd = 0; fd < NOFILE; fd++)
         if (current->ofile[fd])

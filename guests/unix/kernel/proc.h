@@ -47,8 +47,9 @@ struct proc {
     int parked;                     /* stopped by a frozen cgroup at the way back to user mode */
 };
 
-extern struct proc *proc_table;       /* nproc slots, sized at boot */
-extern int nproc;
+extern struct proc *proc_table;       /* nproc_max slots, sized at boot */
+extern int nproc;                     /* the slots in use so far (a high-water mark) */
+extern int nproc_max;
 extern struct proc *current;        /* the running process, 0 in the scheduler */
 
 #endif

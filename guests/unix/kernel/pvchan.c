@@ -70,6 +70,7 @@ void pvchan_init(void)
     }
     iput(dev);
     pic_enable(IRQ_PVCHAN);       /* quietly: the boot log is the same with and without the device */
+    pvchan_intr();                /* bytes the host queued before we listened (one edge only) */
 }
 
 struct tty *pvchan_tty(int k)
@@ -109,11 +110,17 @@ void pvchan_intr(void)
             }
         }
     }
-    if (ctl_r != ctl_w && !knocked) {
+    pvchan_knock();
+    wakeup(ctl_buf);
+}
+
+/* Control bytes are waiting and init exists: ask it (once) to start ctrd. */
+void pvchan_knock(void)
+{
+    if (ctl_r != ctl_w && !knocked && proc_init_proc()) {
         knocked = 1;
         signal_send(proc_init_proc(), SIGUSR1);
     }
-    wakeup(ctl_buf);
 }
 
 /* The control stream: reads return what has arrived (at least one byte; -EINTR on a signal). */

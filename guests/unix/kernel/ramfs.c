@@ -109,9 +109,9 @@ int ramfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n)
         uint32_t b = (off + done) / PAGE_SIZE, o = (off + done) % PAGE_SIZE;
         uint32_t k = PAGE_SIZE - o < n - done ? PAGE_SIZE - o : n - done;
         if (ip->blocks && ip->blocks[b])
-            memcpy(dst + done, ip->blocks[b] + o, k);
+            kcopy(dst + done, ip->blocks[b] + o, k);
         else
-            memset(dst + done, 0, k);
+            kzero(dst + done, k);
         done += k;
     }
     return (int)n;
@@ -128,7 +128,7 @@ int ramfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
         uint32_t k = PAGE_SIZE - o < n - done ? PAGE_SIZE - o : n - done;
         if (!ip->blocks[b] && !(ip->blocks[b] = kalloc_page()))
             return done ? (int)done : -ENOSPC;
-        memcpy(ip->blocks[b] + o, src + done, k);
+        kcopy(ip->blocks[b] + o, src + done, k);
         done += k;
         if (off + done > ip->size)
             ip->size = off + done;

@@ -114,7 +114,7 @@ uint32_t *uvm_copy(uint32_t *pgdir)
                 pgdir_free(nd);
                 return 0;
             }
-            memcpy(page, (void *)PTE_ADDR(pt[j]), PAGE_SIZE);
+            kcopy(page, (void *)PTE_ADDR(pt[j]), PAGE_SIZE);
             *pte = (uint32_t)page | (pt[j] & 0xFFF);
         }
     }
@@ -167,7 +167,7 @@ int copyout(uint32_t *pgdir, uint32_t va, const void *src, uint32_t n)
         uint32_t k = PAGE_SIZE - (va & 0xFFF);
         if (k > n)
             k = n;
-        memcpy(ka, s, k);
+        kcopy(ka, s, k);
         s += k, va += k, n -= k;
     }
     return 0;
@@ -183,7 +183,7 @@ int copyin(uint32_t *pgdir, void *dst, uint32_t va, uint32_t n)
         uint32_t k = PAGE_SIZE - (va & 0xFFF);
         if (k > n)
             k = n;
-        memcpy(d, ka, k);
+        kcopy(d, ka, k);
         d += k, va += k, n -= k;
     }
     return 0;
@@ -192,13 +192,16 @@ int copyin(uint32_t *pgdir, void *dst, uint32_t va, uint32_t n)
 /* Copy a NUL-terminated string of at most max bytes (with the NUL); -ENAMETOOLONG if longer. */
 int copyinstr(uint32_t *pgdir, char *dst, uint32_t va, uint32_t max)
 {
-    for (uint32_t i = 0; i < max; i++, va++) {
-        char *ka = uva2ka(pgdir, va, 0);
+    for (uint32_t i = 0; i < max;) {
+        const char *ka = uva2ka(pgdir, va, 0);
         if (!ka)
             return -EFAULT;
-        dst[i] = *ka;
-        if (!*ka)
-            return (int)i;
+        uint32_t k = PAGE_SIZE - (va & 0xFFF);       /* the rest of this page */
+        for (; k > 0 && i < max; k--, i++, va++) {
+            dst[i] = *ka++;
+            if (!dst[i])
+                return (int)i;
+        }
     }
     return -ENAMETOOLONG;
 }

@@ -1,7 +1,7 @@
 /* runtime.c — the container runtime behind `ctr` and `ctrd`.
  *
- * A container is a directory /run/ctr/NAME holding `config` (one "key value" per line),
- * `state`, and `rootfs`, where an overlay of the image /images/IMAGE is mounted (the image's
+ * A container is a directory /run/ctr/NAME holding `config` (one "key value" per line, its
+ * state among them) and `rootfs`, where an overlay of the image /images/IMAGE is mounted (the image's
  * files are shared by every container made from it and copied only when one writes them),
  * plus a cgroup /sys/fs/cgroup/ctr/NAME holding its limits.
  *
@@ -125,7 +125,7 @@ static void cgroup_of(char *buf, const char *name, const char *file)
 
 static int valid_name(const char *s)
 {
-    if (!*s || strlen(s) >= MAXNAME)
+    if (!*s || *s == '.' || strlen(s) >= MAXNAME)
         return 0;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || isdigit(*s) || *s == '-' || *s == '_' || *s == '.'))
@@ -138,15 +138,10 @@ static int valid_name(const char *s)
 static int save(struct container *c)
 {
     char path[PATH_MAX], text[768];
-    snprintf(text, sizeof text, "name %s\nhostname %s\nimage %s\nmemory %s\ncpus %s\npids %d\nconsole %d\npid %d\ncmd %s\n",
-             c->name, c->hostname, c->image, c->memory, c->cpus, c->pids_limit, c->console, c->pid, c->cmd);
+    snprintf(text, sizeof text, "state %s\nname %s\nhostname %s\nimage %s\nmemory %s\ncpus %s\npids %d\nconsole %d\npid %d\ncmd %s\n",
+             c->state, c->name, c->hostname, c->image, c->memory, c->cpus, c->pids_limit, c->console, c->pid, c->cmd);
     path_of(path, c->name, "config");
-    if (write_file(path, text) < 0)
-        return -1;
-    path_of(path, c->name, "state");
-    char st[16];
-    snprintf(st, sizeof st, "%s\n", c->state);
-    return write_file(path, st);
+    return write_file(path, text);
 }
 
 static void field(const char *text, const char *key, char *out, int size)
@@ -176,11 +171,8 @@ static int pids_current(const char *name)
 
 static void set_state(struct container *c, const char *state)
 {
-    char path[PATH_MAX], st[16];
     strlcpy(c->state, state, sizeof c->state);
-    path_of(path, c->name, "state");
-    snprintf(st, sizeof st, "%s\n", state);
-    write_file(path, st);
+    save(c);
 }
 
 /* Load NAME; a container whose processes are all gone is stopped from now on. */
@@ -205,12 +197,7 @@ static int load(const char *name, struct container *c)
     c->console = atoi(v);
     field(text, "pid", v, sizeof v);
     c->pid = atoi(v);
-    path_of(path, name, "state");
-    if (read_file(path, c->state, sizeof c->state) < 0)
-        strlcpy(c->state, "stopped", sizeof c->state);
-    char *nl = strchr(c->state, '\n');
-    if (nl)
-        *nl = 0;
+    field(text, "state", c->state, sizeof c->state);
     if (strcmp(c->state, "stopped") != 0 && pids_current(name) <= 0)
         set_state(c, "stopped");
     return 0;
@@ -283,40 +270,45 @@ static void stats_json(struct ctr_out *o, struct container *c)
         pids_current(c->name) < 0 ? 0 : pids_current(c->name), c->pids_limit, usage, throttled, throttled_usec, oom);
 }
 
-/* Every container name, sorted, into names (at most max); returns the count. */
-static int list_names(char names[][MAXNAME], int max)
+/* Call f(name, arg) for every container, in creation order; stops early when f returns nonzero. */
+static int each_container(int (*f)(const char *name, void *arg), void *arg)
 {
     DIR *d = opendir(RUN_DIR);
-    int n = 0;
     if (!d)
         return 0;
     struct dirent *e;
-    while ((e = readdir(d)) && n < max)
-        if (e->d_name[0] != '.' && valid_name(e->d_name))
-            strlcpy(names[n++], e->d_name, MAXNAME);
+    int r = 0;
+    while (!r && (e = readdir(d)))
+        if (valid_name(e->d_name))
+            r = f(e->d_name, arg);
     closedir(d);
-    qsort(names, n, MAXNAME, (int (*)(const void *, const void *))strcmp);
-    return n;
+    return r;
 }
 
-#define MAXCT 512
-static char names_buf[MAXCT][MAXNAME];
+struct pid_query {
+    int pid;
+    char *name;
+    int size;
+};
+
+static int has_pid(const char *name, void *arg)
+{
+    struct pid_query *q = arg;
+    char path[PATH_MAX], text[768], v[16];
+    path_of(path, name, "config");
+    if (read_file(path, text, sizeof text) < 0)
+        return 0;
+    field(text, "pid", v, sizeof v);
+    if (atoi(v) != q->pid)
+        return 0;
+    strlcpy(q->name, name, q->size);
+    return 1;
+}
 
 int ctr_name_of_pid(int pid, char *name, int size)
 {
-    int n = list_names(names_buf, MAXCT);
-    for (int i = 0; i < n; i++) {
-        char path[PATH_MAX], text[768], v[16];
-        path_of(path, names_buf[i], "config");
-        if (read_file(path, text, sizeof text) < 0)
-            continue;
-        field(text, "pid", v, sizeof v);
-        if (atoi(v) == pid) {
-            strlcpy(name, names_buf[i], size);
-            return 1;
-        }
-    }
-    return 0;
+    struct pid_query q = { pid, name, size };
+    return each_container(has_pid, &q);
 }
 
 int ctr_oom_kills(const char *name)
@@ -368,25 +360,29 @@ static int cpus_arg(const char *s, char *cpu_max, int size)
     return 1;
 }
 
+/* Claim the first free number k in [lo, hi] by making directory PREFIXk, starting after the
+ * last one claimed (kept in `counter`): constant work however many containers there are. */
+static int claim(const char *prefix, const char *counter, int lo, int hi)
+{
+    char buf[16], path[PATH_MAX];
+    int start = read_file(counter, buf, sizeof buf) > 0 ? atoi(buf) : lo;
+    if (start < lo || start > hi)
+        start = lo;
+    for (int i = 0; i <= hi - lo; i++) {
+        int k = lo + (start - lo + i) % (hi - lo + 1);
+        snprintf(path, sizeof path, "%s%d", prefix, k);
+        if (mkdir(path, 0700) == 0) {
+            snprintf(buf, sizeof buf, "%d\n", k + 1);
+            write_file(counter, buf);
+            return k;
+        }
+    }
+    return 0;
+}
+
 static int free_console(void)
 {
-    static char used[256];
-    memset(used, 0, sizeof used);
-    int n = list_names(names_buf, MAXCT);
-    for (int i = 0; i < n; i++) {
-        char path[PATH_MAX], text[768], v[16];
-        path_of(path, names_buf[i], "config");
-        if (read_file(path, text, sizeof text) < 0)
-            continue;
-        field(text, "console", v, sizeof v);
-        int k = atoi(v);
-        if (k > 0 && k < 256)
-            used[k] = 1;
-    }
-    for (int k = 1; k < 256; k++)
-        if (!used[k])
-            return k;
-    return 0;
+    return claim(RUN_DIR "/.consoles/", RUN_DIR "/.next-console", 1, 255);
 }
 
 static int pvchan_present(void)
@@ -469,14 +465,16 @@ bad:
 static void cleanup(struct container *c)
 {
     char path[PATH_MAX];
+    if (c->console > 0) {
+        snprintf(path, sizeof path, RUN_DIR "/.consoles/%d", c->console);
+        rmdir(path);
+    }
     path_of(path, c->name, "rootfs");
     umount2(path, MNT_DETACH);
     rmdir(path);
     cgroup_of(path, c->name, 0);
     rmdir(path);
     path_of(path, c->name, "config");
-    unlink(path);
-    path_of(path, c->name, "state");
     unlink(path);
     path_of(path, c->name, 0);
     rmdir(path);
@@ -585,20 +583,20 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     if (nl)
         *nl = 0;
 
-    if (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0)
+    if (stat(RUN_DIR "/.consoles", &st) < 0 &&
+        (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0 || ensure_dir(RUN_DIR "/.consoles") < 0))
         return fail(o, 1, "ctr %s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
-    if (!c.name[0]) {                          /* ct1, ct2, ... */
-        for (int k = 1; k < 100000; k++) {
-            snprintf(c.name, sizeof c.name, "ct%d", k);
-            path_of(path, c.name, 0);
-            if (stat(path, &st) < 0)
-                break;
-        }
+    int named = c.name[0] != 0;
+    if (!named) {                              /* ct1, ct2, ...: claimed by making the directory */
+        int k = claim(RUN_DIR "/ct", RUN_DIR "/.next-name", 1, 99999);
+        if (!k)
+            return fail(o, 1, "ctr %s: no free container name", argv[0]);
+        snprintf(c.name, sizeof c.name, "ct%d", k);
     }
     if (!c.hostname[0])
         strlcpy(c.hostname, c.name, sizeof c.hostname);
     path_of(path, c.name, 0);
-    if (mkdir(path, 0700) < 0)
+    if (named && mkdir(path, 0700) < 0)
         return errno == EEXIST ? fail(o, 1, "ctr %s: container %s already exists", argv[0], c.name)
                                : fail(o, 1, "ctr %s: %s: %s", argv[0], path, strerror(errno));
     if (detach && pvchan_present())
@@ -610,19 +608,19 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     const char *step = "cgroup";
     if (mkdir(path, 0755) < 0)
         goto undo;
-    step = "memory.max";
+    step = "memory.max";                      /* a new cgroup has no limits: write only those asked for */
     cgroup_of(path, c.name, "memory.max");
-    if (write_file(path, c.memory) < 0)
+    if (strcmp(c.memory, "max") && write_file(path, c.memory) < 0)
         goto undo;
     step = "cpu.max";
     cgroup_of(path, c.name, "cpu.max");
-    if (write_file(path, cpu_max) < 0)
+    if (strcmp(c.cpus, "max") && write_file(path, cpu_max) < 0)
         goto undo;
     step = "pids.max";
     cgroup_of(path, c.name, "pids.max");
     char num[16];
     snprintf(num, sizeof num, "%d", c.pids_limit);
-    if (write_file(path, c.pids_limit < 0 ? "max" : num) < 0)
+    if (c.pids_limit >= 0 && write_file(path, num) < 0)
         goto undo;
     /* the root: an overlay of the image */
     step = "rootfs";
@@ -630,8 +628,6 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     path_of(root, c.name, "rootfs");
     snprintf(lower, sizeof lower, "lowerdir=/images/%s", c.image);
     if (mkdir(root, 0755) < 0 || mount("overlay", root, "overlay", 0, lower) < 0)
-        goto undo;
-    if (save(&c) < 0)
         goto undo;
 
     int go[2], ready[2];
@@ -688,7 +684,11 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         strlcpy(c.state, "running", sizeof c.state);
     }
     close(ready[0]);
-    save(&c);
+    step = "config";
+    if (save(&c) < 0) {
+        kill(pid, SIGKILL);
+        goto undo;
+    }
     if (start && !detach) {                    /* the foreground: wait for PID 1 */
         int status = 0;
         while (waitpid(pid, &status, 0) != pid)
@@ -879,23 +879,43 @@ static int cmd_ps(int argc, char **argv, struct ctr_out *o)
     return 0;
 }
 
+struct listing {
+    struct ctr_out *o;
+    int n;
+    int stats;
+};
+
+static int list_one(const char *name, void *arg)
+{
+    struct listing *l = arg;
+    struct ctr_out *o = l->o;
+    struct container c;
+    if (load(name, &c) < 0)
+        return 0;
+    if (l->stats) {
+        say(o, l->n ? (o->json ? "," : ",\n") : "");
+        stats_json(o, &c);
+    } else if (o->json) {
+        say(o, l->n ? "," : "");
+        container_json(o, &c);
+    } else {
+        say(o, "%-16s %-8s %-5d %-8s %s\n", c.name, c.state, c.pid, c.image, c.hostname);
+    }
+    l->n++;
+    return o->len > (int)sizeof o->text - 300;  /* full: stop (the answer is cut, not garbled) */
+}
+
 static int cmd_stats(int argc, char **argv, struct ctr_out *o)
 {
-    int n;
-    if (argc > 1) {
-        n = 1;
-        strlcpy(names_buf[0], argv[1], MAXNAME);
-    } else {
-        n = list_names(names_buf, MAXCT);
-    }
+    struct listing l = { o, 0, 1 };
     say(o, "[");
-    for (int i = 0; i < n; i++) {
+    if (argc > 1) {
         struct container c;
-        if (load(names_buf[i], &c) < 0)
-            return fail(o, 1, "ctr stats: no container '%s'", names_buf[i]);
-        if (i)
-            say(o, o->json ? "," : ",\n");
-        stats_json(o, &c);
+        if (load(argv[1], &c) < 0)
+            return fail(o, 1, "ctr stats: no container '%s'", argv[1]);
+        list_one(argv[1], &l);
+    } else {
+        each_container(list_one, &l);
     }
     say(o, o->json ? "]" : "]\n");
     return 0;
@@ -903,19 +923,9 @@ static int cmd_stats(int argc, char **argv, struct ctr_out *o)
 
 static int cmd_ls(int argc, char **argv, struct ctr_out *o)
 {
-    int n = list_names(names_buf, MAXCT);
+    struct listing l = { o, 0, 0 };
     say(o, o->json ? "[" : "NAME             STATE    PID   IMAGE    HOSTNAME\n");
-    for (int i = 0; i < n; i++) {
-        struct container c;
-        if (load(names_buf[i], &c) < 0)
-            continue;
-        if (o->json) {
-            say(o, i ? "," : "");
-            container_json(o, &c);
-        } else {
-            say(o, "%-16s %-8s %-5d %-8s %s\n", c.name, c.state, c.pid, c.image, c.hostname);
-        }
-    }
+    each_container(list_one, &l);
     if (o->json)
         say(o, "]");
     return 0;
