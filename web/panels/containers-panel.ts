@@ -63,6 +63,7 @@ class ContainerCard {
     this.el.append(header, this.figures, screen);
     parent.append(this.el);
     this.term = createTerminal(screen, { onInput: (d) => this.send(d) });
+    this.term.term.options.convertEol = true; // a container console may end lines with a bare LF
     this.buttons.pause.onclick = () => this.panel.act(this, this.summary?.state === "paused" ? "resume" : "pause");
     this.buttons.stop.onclick = () => this.panel.act(this, "stop");
     this.buttons.rm.onclick = () => this.panel.act(this, "rm");
