@@ -143,14 +143,14 @@ export async function bootVm(core: Core, image: GuestImage, opts: { kind: VmKind
     machine.boot(image.kernel, { kernelName: image.kernelName, cmdline: "", modules: image.modules });
   }
   const manager = new ContainerManager(machine, { timeoutCycles: opts.timeoutCycles });
-  await manager.ready();
+  const ready = await manager.ready(); // from power-on (instruction 0) to the answer, exactly
   const hostMs = now() - t0;
   const vm: BootedVm = {
     machine,
     manager,
     hypervisor,
     com1,
-    boot: { kind: opts.kind, ramBytes: opts.ramBytes, instructions: Number(machine.cpu.insnCount), hostMs, touchedPages: touchedPages(guestRam(machine)), usedPages: null },
+    boot: { kind: opts.kind, ramBytes: opts.ramBytes, instructions: ready.instructions, hostMs, touchedPages: touchedPages(guestRam(machine)), usedPages: null },
   };
   const mem = meminfo(vm);
   if (mem) vm.boot.usedPages = Math.ceil((opts.ramBytes / 1024 - mem.freeKiB) / 4);
