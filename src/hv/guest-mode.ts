@@ -2,8 +2,8 @@
 // mode, src/hv/trap/). Bare metal has none; with one, the loop stays the same kvmtool loop and
 // calls these hooks around core.run() and for the exits that guest mode produces.
 export interface GuestMode {
-  /** After the Multiboot entry state is set: deprivilege it (shadow tables, ring compression). */
-  enter(): void;
+  /** After the Multiboot entry state is set: deprivilege it (shadow tables, ring compression). `kernel` is the image loaded. */
+  enter(kernel?: Uint8Array): void;
   /** Before each core.run(): fix up state; returns a cap on the budget (1 while single-stepping). */
   beforeRun(): number;
   /** After each core.run(), whatever the exit. */

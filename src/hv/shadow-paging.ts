@@ -30,7 +30,11 @@ export const HV_SHADOW_GDT = 0x2000; // 64 KiB: room for a GDT of the largest li
 export const HV_SHADOW_GDT_BYTES = 0x10000;
 export const HV_SHADOW_LDT = HV_SHADOW_GDT + HV_SHADOW_GDT_BYTES; // 64 KiB, right after the GDT in the window
 export const HV_SHADOW_LDT_BYTES = 0x10000;
-export const HV_POOL = HV_SHADOW_LDT + HV_SHADOW_LDT_BYTES;
+/** The shadow GDT used while the guest runs in ring 1-3: its DPL-0 descriptors stay DPL 0. */
+export const HV_SHADOW_GDT_OUTER = HV_SHADOW_LDT + HV_SHADOW_LDT_BYTES;
+/** Bytes of the window that map shadow tables (GDT, LDT, outer GDT; window offset 0 = HV_SHADOW_GDT). */
+export const HV_WINDOW_TABLES = HV_SHADOW_GDT_BYTES * 3;
+export const HV_POOL = HV_SHADOW_GDT + HV_WINDOW_TABLES;
 export const HV_POOL_PAGES = (HV_AREA_BYTES - HV_POOL) / PAGE;
 /** Where the hypervisor's linear window starts out (the last page-directory entry). */
 export const HV_WINDOW_PDE = 1023;
@@ -119,7 +123,7 @@ export class ShadowPaging {
   initWindow(): void {
     const pt = this.hvBase + HV_WINDOW_PT;
     for (let i = 0; i < 1024; i++) this.wr(pt + 4 * i, 0);
-    for (let i = 0; i < (HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) / PAGE; i++) {
+    for (let i = 0; i < HV_WINDOW_TABLES / PAGE; i++) {
       this.wr(pt + 4 * i, (this.hvBase + HV_SHADOW_GDT + i * PAGE) | L.PTE_P | L.PTE_A);
     }
     this.flushAll();
@@ -275,7 +279,7 @@ export class ShadowPaging {
     if (lin >>> 22 === this.winPde) {
       if (this.guestMapsSlot(this.winPde)) return this.moveWindow() ? { kind: "window-moved" } : { kind: "window-conflict" };
       const offset = (lin - this.windowLinear) >>> 0;
-      if (write && !user && (offset & 7) === 4 && offset < HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) {
+      if (write && !user && (offset & 7) === 4 && offset < HV_WINDOW_TABLES) {
         // the core setting a descriptor's accessed bit in the read-only shadow GDT/LDT
         const hi = this.rd(this.hvBase + HV_SHADOW_GDT + offset);
         if (hi & 0x1000 && !(hi & 0x100)) return { kind: "accessed-bit", offset };

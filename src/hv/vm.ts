@@ -160,7 +160,7 @@ export class Machine {
     this.cpu.gdtr = entry.gdt;
     this.cpu.eflags = L.EFLAGS_FIXED;
     this.core.sync();
-    this.guestMode?.enter();
+    this.guestMode?.enter(kernel);
     return entry;
   }
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { decode, mnemonic } from "../../src/hv/emulate/decode.js";
-import { sensitiveProblem } from "../../src/hv/emulate/sensitive.js";
+import { elfCode, SensitiveScanner, sensitiveProblem } from "../../src/hv/emulate/sensitive.js";
+import { readFileSync } from "node:fs";
 import { root } from "./trap-harness.js";
 
 const hasObjdump = spawnSync("objdump", ["--version"], { stdio: "ignore" }).status === 0;
@@ -69,5 +70,26 @@ describe("decoder details", () => {
     }
     expect(problem([0x9d], 3)).toBeNull(); // ring 3 with IOPL 0: POPF behaves as on bare metal
     expect(mnemonic(d([0x0f, 0x22, 0xd8])!)).toBe("mov cr3,eax");
+  });
+});
+
+describe("the kernel image scan", () => {
+  it("finds popf's sensitive instructions in its ELF code before it runs, at their link addresses", () => {
+    const image = readFileSync(`${root}guests/images/popf.elf`);
+    const segs = elfCode(image);
+    expect(segs.length).toBeGreaterThan(0);
+    const scanner = new SensitiveScanner();
+    scanner.scanImage(image);
+    const sites = [...scanner.sites.values()];
+    for (const k of ["popf", "pushf", "mov r/m16,cs", "sgdt", "smsw"]) expect(sites.some((s) => s.insn === k), k).toBe(true);
+    for (const s of sites) {
+      const seg = segs.find((g) => s.eip >= g.vaddr && s.eip < g.vaddr + g.bytes.length)!;
+      const bytes = seg.bytes.subarray(s.eip - seg.vaddr);
+      expect(decode((i) => bytes[i] ?? -1)?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("ignores what is not an ELF32 image", () => {
+    expect(elfCode(Uint8Array.from([1, 2, 3]))).toEqual([]);
   });
 });

@@ -77,8 +77,8 @@ describe("system-level kernels in two trap-mode VMs at once", () => {
         "call gate from ring 3", //                      MOV from CS/SS read RPL 1
         "popf at iopl 3 clears IF", //                   POPF with the real IOPL 0
         "pushf in ring 3 shows IF and IOPL", //          PUSHF shows the real IOPL
+        "sgdt readable in ring 3", //                    SGDT shows the outer rings' shadow GDT
         "lar/lsl/verr/verw ring-3 code 0x1b", //         LAR sees the shadow descriptor
-        "lar/lsl/verr/verw conforming code (no DPL check)",
         "lar/lsl/verr/verw DPL-3 call gate (LAR only)",
       ]);
       const reported = new Set(trap.hv.stats()[k].sensitive.map((s) => s.insn));

@@ -145,8 +145,8 @@ export function emulatePrivileged(e: TrapEngine, insn: Insn, eip: number, err: n
   }
   const far = farTransfer(e, insn, eip, err);
   if (far) return far;
-  if (cpu.cpl === 3) return userSensitive(e, insn, eip);
-  if (cpu.cpl !== 1) return null;
+  if (e.vcpl !== 0) return userSensitive(e, insn, eip); // the guest's own #GP unless its IOPL allows
+
   switch (op) {
     case 0xfa:
       e.setVif(false);
@@ -500,6 +500,7 @@ function iret(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | n
   cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, d));
   cpu.eip = newEip;
   cpu.setReg(L.REG_ESP, (esp + 12) >>> 0);
+  e.vcpl = 0;
   e.setRealFlags(image);
   cpu.setU32(L.STATE_INT_SHADOW, 0);
   return { reason: "iret", action: () => `return to the guest kernel at ${hex(newCs)}:${hex(newEip)}, virtual IF ${e.vif ? 1 : 0}` };
@@ -523,6 +524,7 @@ function farReturn(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, d));
   cpu.eip = newEip;
   cpu.setReg(L.REG_ESP, (esp + 8 + (insn.op === 0xca ? insn.imm & 0xffff : 0)) >>> 0);
+  e.vcpl = 0;
   e.touch();
   return { reason: "retf", action: () => `far return to the guest kernel at ${hex(newCs)}:${hex(newEip)}` };
 }
@@ -547,9 +549,9 @@ function loadSs(e: TrapEngine, insn: Insn, eip: number, sel: number | null, pop:
 
 export { parseDescriptor, realRing };
 
-/** True if ring 3 may use `size` ports from `port`: virtual IOPL 3, or the guest TSS's I/O bitmap. */
+/** True if the guest's outer ring may use `size` ports from `port`: IOPL ≥ CPL, or the guest TSS's I/O bitmap. */
 function userPortAllowed(e: TrapEngine, port: number, size: number): boolean {
-  if (e.viopl === 3) return true;
+  if (e.viopl >= e.vcpl) return true;
   if ((e.tr.selector & ~3) === 0 || e.tr.limit < 103) return false;
   const mapOff = e.mem.read(e.tr.base + 102, 2);
   if (mapOff === null) return false;
@@ -570,7 +572,7 @@ function userPortAllowed(e: TrapEngine, port: number, size: number): boolean {
 function userSensitive(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   const cpu = e.cpu;
   const op = insn.op;
-  if ((op === 0xfa || op === 0xfb) && e.viopl === 3) {
+  if ((op === 0xfa || op === 0xfb) && e.viopl >= e.vcpl) {
     e.setVif(op === 0xfb);
     next(e, eip, insn);
     if (op === 0xfb) cpu.setU32(L.STATE_INT_SHADOW, 1);
@@ -616,7 +618,7 @@ function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emula
   if ((sel & ~3) === 0 || (err & ~3) !== (sel & ~3)) return null;
   const gate = e.guestDescriptor(sel);
   if (!gate || (gate.attr & 0x1f) !== 0x0c) return null;
-  const vcpl = cpu.cpl === 3 ? 3 : 0;
+  const vcpl = e.vcpl;
   if (gate.dpl < vcpl || gate.dpl < (sel & 3)) return null;
   if (!(gate.attr & L.ATTR_P)) {
     e.reflect(L.EXC_NP, sel & ~3, "exception", eip);
@@ -629,7 +631,7 @@ function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emula
   if (!cd || (cd.attr & 0x18) !== 0x18 || cd.dpl > vcpl) return gp(e, eip, target & ~3);
   const retEip = (eip + insn.length) >>> 0;
   const cs = cpu.segment(L.SEG_CS);
-  const guestCs = cpu.cpl === 1 ? cs.selector & ~3 : cs.selector;
+  const guestCs = (cs.selector & ~3) | vcpl;
   const conforming = (cd.attr & 4) !== 0;
   if (isCall && !conforming && cd.dpl < vcpl) {
     const off = 4 + cd.dpl * 8;
@@ -661,6 +663,7 @@ function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emula
     cpu.setReg(L.REG_ESP, sp!);
     cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, (target & ~3) | cd.dpl, cd));
     cpu.setU32(L.STATE_CPL, realRing(cd.dpl));
+    e.vcpl = cd.dpl;
   } else {
     if (!conforming && cd.dpl !== vcpl) return gp(e, eip, target & ~3);
     if (isCall) {
@@ -679,6 +682,7 @@ function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emula
     const ring = conforming ? cpu.cpl : realRing(cd.dpl);
     const c = e.realSegment(L.SEG_CS, (target & ~3) | (ring === 1 ? 0 : ring), cd);
     cpu.setSegment(L.SEG_CS, { ...c, selector: (target & ~3) | ring });
+    if (!conforming) e.vcpl = cd.dpl;
   }
   cpu.eip = offset;
   e.touch();
@@ -686,16 +690,17 @@ function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emula
 }
 
 /**
- * An entry into ring 3 faulted #NP on the guest's user code selector (shadowed not present, see
- * TrapEngine.shadowDescriptor): emulate IRET or RETF to the outer ring, or a far JMP/CALL from
- * ring 3 to ring-3 code, loading the segment caches from the guest's descriptors.
+ * An entry into an outer ring (1, 2 or 3) faulted #NP on the guest's code selector (shadowed not
+ * present, see TrapEngine.shadowDescriptor): emulate IRET or RETF to that ring, or a far JMP/CALL
+ * within the current outer ring, loading the segment caches from the guest's descriptors.
  */
 export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
   const cpu = e.cpu;
   if (insn.o16) return null;
   const ss = cpu.segment(L.SEG_SS);
   const esp = cpu.reg(L.REG_ESP);
-  const pop = (k: number) => e.mem.read((ss.base + esp + 4 * k) >>> 0, 4, cpu.cpl === 3);
+  const user = e.vcpl === 3;
+  const pop = (k: number) => e.mem.read((ss.base + esp + 4 * k) >>> 0, 4, user);
   if (insn.op === 0xcf || insn.op === 0xca || insn.op === 0xcb) {
     const iret = insn.op === 0xcf;
     const imm = insn.op === 0xca ? insn.imm & 0xffff : 0;
@@ -703,45 +708,64 @@ export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number):
     const newCs = pop(1);
     const image = iret ? pop(2) : 0;
     const k = iret ? 3 : 2;
-    const outer = (newCs ?? 0) & 3;
-    const newEsp = outer === 3 && cpu.cpl !== 3 ? e.mem.read((ss.base + esp + 4 * k + imm) >>> 0, 4) : null;
-    const newSs = outer === 3 && cpu.cpl !== 3 ? e.mem.read((ss.base + esp + 4 * k + imm + 4) >>> 0, 2) : null;
     if (newEip === null || newCs === null || image === null) return null;
-    if ((newCs & ~3) !== (err & ~3) || (newCs & 3) !== 3) return null;
+    const ring = newCs & 3;
+    if ((newCs & ~3) !== (err & ~3) || ring === 0 || ring < e.vcpl) return null;
     const cd = e.guestDescriptor(newCs)!;
-    if (cpu.cpl === 3) {
-      // same ring (ring 3 to ring 3)
+    if (cd.dpl !== ring) return gp(e, eip, newCs & ~3);
+    if (ring === e.vcpl) {
+      // same ring
       cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, cd));
       cpu.eip = newEip;
       cpu.setReg(L.REG_ESP, (esp + 4 * k + imm) >>> 0);
-      if (iret) e.setRealFlags((image & ~(L.EFLAGS_IF | L.EFLAGS_IOPL)) | (e.vif ? L.EFLAGS_IF : 0) | (e.viopl << 12));
-      return { reason: iret ? "iret" : "retf", action: "ring 3 return within ring 3" };
+      if (iret) {
+        const keep = e.viopl >= e.vcpl ? L.EFLAGS_IOPL : L.EFLAGS_IOPL | L.EFLAGS_IF; // IRET at CPL > IOPL keeps IF
+        const cur = (e.vif ? L.EFLAGS_IF : 0) | (e.viopl << 12);
+        e.setRealFlags((image & ~keep) | (cur & keep));
+      }
+      return { reason: iret ? "iret" : "retf", action: () => `return within ring ${ring}` };
     }
+    const newEsp = e.mem.read((ss.base + esp + 4 * k + imm) >>> 0, 4);
+    const newSs = e.mem.read((ss.base + esp + 4 * k + imm + 4) >>> 0, 2);
     if (newEsp === null || newSs === null) return null;
     const sd = (newSs & ~3) === 0 ? null : e.guestDescriptor(newSs);
-    if (!sd || (newSs & 3) !== 3 || sd.dpl !== 3 || (sd.attr & 0x1a) !== 0x12) return gp(e, eip, newSs & ~3);
+    if (!sd || (newSs & 3) !== ring || sd.dpl !== ring || (sd.attr & 0x1a) !== 0x12) return gp(e, eip, newSs & ~3);
     if (!(sd.attr & L.ATTR_P)) {
       e.reflect(L.EXC_SS, newSs & ~3, "exception", eip);
       return { reason: "iret", action: "reflected #SS" };
     }
-    if (iret) e.setRealFlags(image);
+    if (iret) {
+      // a return from CPL 0 loads IF and IOPL; from an outer ring, IOPL is kept and IF only if CPL ≤ IOPL
+      let f = image;
+      if (e.vcpl > 0) {
+        const keep = e.viopl >= e.vcpl ? L.EFLAGS_IOPL : L.EFLAGS_IOPL | L.EFLAGS_IF;
+        f = (image & ~keep) | (((e.vif ? L.EFLAGS_IF : 0) | (e.viopl << 12)) & keep);
+      }
+      e.setRealFlags(f);
+    }
     cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, cd));
     cpu.setSegment(L.SEG_SS, e.realSegment(L.SEG_SS, newSs, sd));
-    cpu.setU32(L.STATE_CPL, 3);
+    cpu.setU32(L.STATE_CPL, realRing(ring));
+    e.vcpl = ring;
     cpu.eip = newEip;
     cpu.setReg(L.REG_ESP, (newEsp + imm) >>> 0);
-    // data segments ring 3 may not use become null (SDM Vol. 2 "IRET", "RET")
+    // data segments the new ring may not use become null (SDM Vol. 2 "IRET", "RET"), by the guest's DPLs
     for (const s of [L.SEG_ES, L.SEG_DS, L.SEG_FS, L.SEG_GS]) {
       const c = cpu.segment(s);
       if ((c.selector & ~3) === 0) continue;
+      const gd = e.guestDescriptor(c.selector);
+      const dpl = gd ? gd.dpl : (c.attr >> L.ATTR_DPL_SHIFT) & 3;
       const dataOrNonConforming = (c.attr & 0x08) === 0 || (c.attr & 0x04) === 0;
-      if (dataOrNonConforming && ((c.attr >> L.ATTR_DPL_SHIFT) & 3) < 3) cpu.setSegment(s, { selector: 0, base: 0, limit: 0, attr: 0 });
+      if (dataOrNonConforming && dpl < ring) cpu.setSegment(s, { selector: 0, base: 0, limit: 0, attr: 0 });
     }
     cpu.setU32(L.STATE_INT_SHADOW, 0);
-    return { reason: iret ? "iret" : "retf", action: () => `return to ring 3 at ${hex(newCs)}:${hex(newEip)}, virtual IF ${e.vif ? 1 : 0}, IOPL ${e.viopl}` };
+    return {
+      reason: iret ? "iret" : "retf",
+      action: () => `return to ring ${ring} at ${hex(newCs)}:${hex(newEip)}, virtual IF ${e.vif ? 1 : 0}, IOPL ${e.viopl}`,
+    };
   }
-  // far JMP/CALL to ring-3 code from ring 3
-  if (cpu.cpl !== 3) return null;
+  // far JMP/CALL to code of the current outer ring
+  if (e.vcpl === 0) return null;
   let sel: number;
   let off: number;
   let isCall: boolean;
@@ -752,8 +776,8 @@ export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number):
     isCall = insn.op === 0x9a;
   } else if (insn.op === 0xff && (insn.reg === 3 || insn.reg === 5) && insn.mod !== 3) {
     const lin = linearOperand(e, insn, eip);
-    const o = e.mem.read(lin, 4, true);
-    const s = e.mem.read(lin + 4, 2, true);
+    const o = e.mem.read(lin, 4, user);
+    const s = e.mem.read(lin + 4, 2, user);
     if (o === null || s === null) return null;
     sel = s;
     off = o;
@@ -761,17 +785,18 @@ export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number):
   } else return null;
   if ((sel & ~3) !== (err & ~3)) return null;
   const cd = e.guestDescriptor(sel)!;
+  if (cd.dpl !== e.vcpl || (sel & 3) > e.vcpl) return gp(e, eip, sel & ~3);
   if (isCall) {
     let sp: number | null = esp;
-    for (const v of [cpu.segment(L.SEG_CS).selector, (eip + insn.length) >>> 0]) {
+    for (const v of [(cpu.segment(L.SEG_CS).selector & ~3) | e.vcpl, (eip + insn.length) >>> 0]) {
       sp = sp === null ? null : push(e, ss.base, sp, v);
     }
     if (sp === null) return null;
     cpu.setReg(L.REG_ESP, sp);
   }
-  cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, (sel & ~3) | 3, cd));
+  cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, (sel & ~3) | e.vcpl, cd));
   cpu.eip = off;
-  return { reason: "far jmp", action: () => `far ${isCall ? "call" : "jmp"} to ${hex(sel)}:${hex(off)} in ring 3` };
+  return { reason: "far jmp", action: () => `far ${isCall ? "call" : "jmp"} to ${hex(sel)}:${hex(off)} in ring ${e.vcpl}` };
 }
 
 /**
@@ -793,7 +818,7 @@ export function emulateStore(e: TrapEngine, insn: Insn, eip: number): boolean {
     value = insn.imm;
   } else return false;
   const lin = linearOperand(e, insn, eip);
-  if (!e.mem.write(lin, size, value, e.cpu.cpl === 3)) return false; // let the step raise the guest's fault
+  if (!e.mem.write(lin, size, value, e.vcpl === 3)) return false; // let the step raise the guest's fault
   next(e, eip, insn);
   return true;
 }

@@ -5,7 +5,8 @@
 // exit's EIP while the guest kernel runs) starts a linear sweep with the decoder to the end of
 // that code page, and each sensitive instruction found is reported once with its address and what
 // the guest gets wrong there. Pages are identified by guest-physical frame, so a page is decoded
-// once however many address spaces map it.
+// once however many address spaces map it. The kernel image itself is swept whole when it is
+// loaded (its executable ELF segments), so sites in kernel code that never traps are found too.
 import { decode, mnemonic, type ByteReader, type Insn } from "./decode.js";
 
 export interface SensitiveSite {
@@ -65,6 +66,29 @@ export function sensitiveProblem(insn: Insn, ring = 1, iopl3 = false): string | 
 
 const PAGE = 4096;
 
+/** Executable PT_LOAD segments of an ELF32 image: [virtual address, bytes]. Empty if not ELF. */
+export function elfCode(image: Uint8Array): { vaddr: number; entry: number; bytes: Uint8Array }[] {
+  if (image.length < 52 || image[0] !== 0x7f || image[1] !== 0x45 || image[2] !== 0x4c || image[3] !== 0x46 || image[4] !== 1) return [];
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const entry = dv.getUint32(24, true);
+  const phoff = dv.getUint32(28, true);
+  const phentsize = dv.getUint16(42, true);
+  const phnum = dv.getUint16(44, true);
+  const out: { vaddr: number; entry: number; bytes: Uint8Array }[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 32 > image.length) break;
+    const type = dv.getUint32(at, true);
+    const offset = dv.getUint32(at + 4, true);
+    const vaddr = dv.getUint32(at + 8, true);
+    const filesz = dv.getUint32(at + 16, true);
+    const flags = dv.getUint32(at + 24, true);
+    if (type !== 1 || !(flags & 1) || offset + filesz > image.length) continue; // PT_LOAD with PF_X
+    out.push({ vaddr, entry, bytes: image.subarray(offset, offset + filesz) });
+  }
+  return out;
+}
+
 export class SensitiveScanner {
   /** Guest frame → byte offsets already decoded as instruction starts. */
   private readonly decoded = new Map<number, Uint8Array>();
@@ -74,6 +98,35 @@ export class SensitiveScanner {
   decodedCount = 0;
   /** Called once per new site. */
   onSite: (site: SensitiveSite) => void = () => {};
+
+  /**
+   * Sweep the kernel's own code before it runs (the executable segments of its ELF image, from
+   * the entry point when it lies inside one: bytes before it, such as the Multiboot header, are
+   * data). Undecodable bytes are skipped one at a time. Sites are reported at their link address.
+   */
+  scanImage(image: Uint8Array): void {
+    for (const seg of elfCode(image)) {
+      const end = seg.vaddr + seg.bytes.length;
+      let at = seg.entry >= seg.vaddr && seg.entry < end ? seg.entry - seg.vaddr : 0;
+      while (at < seg.bytes.length) {
+        const base = at;
+        const insn = decode((i) => (base + i < seg.bytes.length ? seg.bytes[base + i] : -1));
+        if (!insn) {
+          at++;
+          continue;
+        }
+        this.decodedCount++;
+        const problem = sensitiveProblem(insn);
+        const eip = (seg.vaddr + at) >>> 0;
+        if (problem && !this.sites.has(eip)) {
+          const site = { eip, insn: mnemonic(insn), problem };
+          this.sites.set(eip, site);
+          this.onSite(site);
+        }
+        at += insn.length;
+      }
+    }
+  }
 
   /**
    * `lin` (guest-linear, CS base applied) is an instruction boundary in code the guest kernel

@@ -11,7 +11,9 @@ import type { CpuState, SegmentCache } from "../../core/state.js";
 import type { GuestMode } from "../guest-mode.js";
 import type { Machine } from "../vm.js";
 import { GuestMemory } from "./guest-memory.js";
-import { HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, ShadowPaging } from "../shadow-paging.js";
+import {
+  HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, HV_SHADOW_GDT_OUTER, HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, HV_WINDOW_TABLES, ShadowPaging,
+} from "../shadow-paging.js";
 import { SensitiveScanner } from "../emulate/sensitive.js";
 import { decode, mnemonic, type Insn } from "../emulate/decode.js";
 import { emulatePrivileged, emulateStore, enterRing3 } from "../emulate/privileged.js";
@@ -77,6 +79,21 @@ export class TrapEngine implements GuestMode {
   idtr = { base: 0, limit: 0x3ff };
   ldtr = 0;
   tr = { selector: 0, base: 0, limit: 0 };
+  /**
+   * The guest's own CPL. Guest rings 0, 1 and 2 all run at real CPL 1 (ring 2 at 2), so the real
+   * CPL cannot tell them apart; every transition between them traps (entries into rings 1-3 find
+   * their code not present in the shadow, returns to ring 0 fault on the RPL-0 selector), so the
+   * hypervisor always knows it.
+   */
+  get vcpl(): number {
+    return this.guestCpl;
+  }
+  set vcpl(v: number) {
+    if (v === this.guestCpl) return;
+    this.guestCpl = v;
+    this.applyWindow(); // ring 0 and the outer rings use different shadow GDTs
+  }
+  private guestCpl = 0;
   /** Virtual EFLAGS.IF (the real IF mirrors it; the real IOPL is always 0). */
   vif = false;
   viopl = 0;
@@ -108,7 +125,7 @@ export class TrapEngine implements GuestMode {
 
   // ---- GuestMode hooks -------------------------------------------------------------------------
 
-  enter(): void {
+  enter(kernel?: Uint8Array): void {
     const cpu = this.cpu;
     this.mem.refresh();
     this.ctl.cr0 = cpu.cr0;
@@ -129,9 +146,11 @@ export class TrapEngine implements GuestMode {
       cpu.setSegment(s, compress(s, c));
     }
     cpu.setU32(L.STATE_CPL, 1);
+    this.vcpl = 0;
     this.applyRealControl();
     this.setRealFlags(cpu.eflags);
     this.core().sync();
+    if (kernel) this.sensitive.scanImage(kernel);
   }
 
   beforeRun(): number {
@@ -193,8 +212,8 @@ export class TrapEngine implements GuestMode {
           this.reflect(L.EXC_PF, out.code, "exception", eip);
           break;
         case "accessed-bit": {
-          const inLdt = out.offset >= HV_SHADOW_GDT_BYTES;
-          const index = ((inLdt ? out.offset - HV_SHADOW_GDT_BYTES : out.offset) >>> 3) as number;
+          const inLdt = out.offset >= HV_SHADOW_GDT_BYTES && out.offset < HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT;
+          const index = ((out.offset - (inLdt ? HV_SHADOW_GDT_BYTES : out.offset >= HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT ? HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT : 0)) >>> 3) as number;
           this.markAccessed((index << 3) | (inLdt ? 4 : 0));
           reason = "accessed bit";
           action = () => `set the accessed bit of ${inLdt ? "LDT" : "GDT"} entry ${index} in the guest's table and the shadow`;
@@ -326,7 +345,7 @@ export class TrapEngine implements GuestMode {
 
   /** A kernel-mode exit at `eip`: scan its code page for sensitive instructions. */
   private observeBoundary(eip: number): void {
-    const ring = this.cpu.cpl;
+    const ring = this.vcpl === 3 ? 3 : 1;
     const lin = this.linearEip(eip);
     if (this.observed.has(lin)) return;
     this.observed.add(lin);
@@ -366,11 +385,11 @@ export class TrapEngine implements GuestMode {
     this.touch();
   }
 
-  /** `err` names a present, non-conforming DPL-3 code descriptor of the guest (shadowed not present). */
+  /** `err` names a present, non-conforming code descriptor of ring 1-3 (shadowed not present). */
   isUserCode(err: number): boolean {
     if (err === NO_ERROR || err & 3 || (err & ~7) === 0) return false;
     const d = this.guestDescriptor(err);
-    return !!d && (d.attr & L.ATTR_P) !== 0 && d.dpl === 3 && (d.attr & 0x1c) === 0x18;
+    return !!d && (d.attr & L.ATTR_P) !== 0 && d.dpl > 0 && (d.attr & 0x1c) === 0x18;
   }
 
   /**
@@ -379,7 +398,7 @@ export class TrapEngine implements GuestMode {
    * SIDT/LIDT) gets its own IDTR kept instead of losing every interrupt.
    */
   get realIdtBase(): number {
-    return (this.shadow.windowLinear + HV_SHADOW_GDT_BYTES + HV_SHADOW_LDT_BYTES) >>> 0;
+    return (this.shadow.windowLinear + HV_WINDOW_TABLES) >>> 0;
   }
 
   /**
@@ -393,12 +412,14 @@ export class TrapEngine implements GuestMode {
     const hi = this.mem.read(at, 4);
     if (hi === null || !(hi & 0x1000) || hi & 0x100) return;
     this.mem.write(at, 4, hi | 0x100);
-    const shadowAt = this.shadow.hvBase + (sel & 4 ? HV_SHADOW_LDT : HV_SHADOW_GDT) + (sel & ~7) + 4;
     const view = this.mem.regionView;
-    view.setUint32(shadowAt, (view.getUint32(shadowAt, true) | 0x100) >>> 0, true);
+    for (const table of sel & 4 ? [HV_SHADOW_LDT] : [HV_SHADOW_GDT, HV_SHADOW_GDT_OUTER]) {
+      const shadowAt = this.shadow.hvBase + table + (sel & ~7) + 4;
+      view.setUint32(shadowAt, (view.getUint32(shadowAt, true) | 0x100) >>> 0, true);
+    }
   }
 
-  /** `err` names a present guest call gate (shadowed not present). */
+  /** `err` names a present guest call gate (shadowed not present, as every system descriptor). */
   isCallGate(err: number): boolean {
     if (err === NO_ERROR || err & 3 || (err & ~7) === 0) return false;
     const d = this.guestDescriptor(err);
@@ -407,7 +428,8 @@ export class TrapEngine implements GuestMode {
 
   /** The window moved: the real GDTR, IDTR and LDTR bases follow it. */
   applyWindow(): void {
-    this.cpu.gdtr = { base: this.shadow.windowLinear, limit: this.gdtr.limit };
+    const outer = this.vcpl === 0 ? 0 : HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT;
+    this.cpu.gdtr = { base: (this.shadow.windowLinear + outer) >>> 0, limit: this.gdtr.limit };
     this.cpu.idtr = { base: this.realIdtBase, limit: 0 };
     if (this.ldt.selector & ~3) {
       this.cpu.setSegment(L.SEG_LDTR, {
@@ -447,24 +469,29 @@ export class TrapEngine implements GuestMode {
   /**
    * The shadow of one guest code/data descriptor: DPL 0 becomes DPL 1; the accessed bit is the
    * guest's (the core setting it faults on the read-only window: markAccessed). Non-conforming DPL-3 code is marked not
-   * present, so every entry into ring 3 (IRET, RETF, far JMP/CALL) faults with #NP and is
+   * present (as is DPL-1 and DPL-2 code), so every entry into an outer ring (IRET, RETF, far
+   * JMP/CALL) faults with #NP and is
    * emulated: the hypervisor then knows the user's EFLAGS image (IF, IOPL), which a native IRET at
    * CPL 1 would silently drop. System descriptors (TSS, LDT, gates) are left out: LTR and LLDT are
    * emulated, call gates are emulated on the #GP their absence raises, task gates are unsupported.
    */
-  private shadowDescriptor(lo: number, hi: number): [number, number] {
+  private shadowDescriptor(lo: number, hi: number, outer = false): [number, number] {
     if (!(hi & 0x1000)) {
-      // a 32-bit call gate stays visible to LAR but not present: using it raises #NP, emulated
-      return ((hi >>> 8) & 0x1f) === 0x0c ? [lo >>> 0, (hi & ~0x8000) >>> 0] : [0, 0];
+      // System descriptors (TSS, LDT, gates) stay visible to LAR and LSL but not present: the core
+      // never uses one natively (a task switch would load the guest's CR3 into the real one);
+      // using a call gate raises #NP and is emulated, LTR/LLDT are emulated anyway.
+      let h = hi & ~0x8000;
+      if (!outer && ((h >>> 13) & 3) === 0) h |= 1 << 13;
+      return [lo >>> 0, h >>> 0];
     }
     let h = hi;
     const dpl = (h >>> 13) & 3;
-    if (dpl === 0) h |= 1 << 13;
-    if (dpl === 3 && (h & 0x0c00) === 0x0800) h &= ~0x8000; // code, not conforming
+    if (dpl === 0 && !outer) h |= 1 << 13;
+    if (dpl > 0 && (h & 0x0c00) === 0x0800) h &= ~0x8000; // code of an outer ring, not conforming
     return [lo >>> 0, h >>> 0];
   }
 
-  private copyShadowTable(guestBase: number, limit: number, at: number, bytes: number, skipNull: boolean): boolean {
+  private copyShadowTable(guestBase: number, limit: number, at: number, bytes: number, skipNull: boolean, outerAt = -1): boolean {
     const view = this.mem.regionView;
     const n = Math.min(bytes, limit + 1) >>> 3;
     let changed = false;
@@ -474,7 +501,17 @@ export class TrapEngine implements GuestMode {
       if (i > 0 || !skipNull) {
         const glo = this.mem.read(guestBase + 8 * i, 4);
         const ghi = glo === null ? null : this.mem.read(guestBase + 8 * i + 4, 4);
-        if (glo !== null && ghi !== null) [lo, hi] = this.shadowDescriptor(glo, ghi);
+        if (glo !== null && ghi !== null) {
+          [lo, hi] = this.shadowDescriptor(glo, ghi);
+          if (outerAt >= 0) {
+            const [olo, ohi] = this.shadowDescriptor(glo, ghi, true);
+            view.setUint32(outerAt + 8 * i, olo, true);
+            view.setUint32(outerAt + 8 * i + 4, ohi, true);
+          }
+        } else if (outerAt >= 0) {
+          view.setUint32(outerAt + 8 * i, 0, true);
+          view.setUint32(outerAt + 8 * i + 4, 0, true);
+        }
       }
       if (view.getUint32(at + 8 * i, true) !== lo || view.getUint32(at + 8 * i + 4, true) !== hi) {
         view.setUint32(at + 8 * i, lo, true);
@@ -491,7 +528,8 @@ export class TrapEngine implements GuestMode {
    * descriptor edited in place is seen by the next segment load.
    */
   syncShadowGdt(): boolean {
-    let changed = this.copyShadowTable(this.gdtr.base, this.gdtr.limit, this.shadow.hvBase + HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, true);
+    const hv = this.shadow.hvBase;
+    let changed = this.copyShadowTable(this.gdtr.base, this.gdtr.limit, hv + HV_SHADOW_GDT, HV_SHADOW_GDT_BYTES, true, hv + HV_SHADOW_GDT_OUTER);
     if (this.ldt.selector & ~3) {
       changed = this.copyShadowTable(this.ldt.base, this.ldt.limit, this.shadow.hvBase + HV_SHADOW_LDT, HV_SHADOW_LDT_BYTES, false) || changed;
     }
@@ -553,7 +591,7 @@ export class TrapEngine implements GuestMode {
     const segs = [L.SEG_ES, L.SEG_CS, L.SEG_SS, L.SEG_DS, L.SEG_FS, L.SEG_GS];
     segs.forEach((s, i) => {
       const c = cpu.segment(s);
-      const sel16 = (s === L.SEG_CS || s === L.SEG_SS) && cpu.cpl === 1 ? c.selector & ~3 : c.selector;
+      const sel16 = s === L.SEG_CS || s === L.SEG_SS ? (c.selector & ~3) | this.vcpl : c.selector;
       put(72 + 4 * i, sel16, 2);
     });
     const setBusy = (tsel: number, busy: boolean) => {
@@ -588,6 +626,7 @@ export class TrapEngine implements GuestMode {
     for (let r = 0; r < 8; r++) cpu.setReg(r, regs[r]);
     const ring = sels[1] & 3;
     cpu.setU32(L.STATE_CPL, realRing(ring));
+    this.vcpl = ring;
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i];
       const v = sels[i];
@@ -638,8 +677,7 @@ export class TrapEngine implements GuestMode {
     if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) {
       if (type === 0x05) {
         // task gate (SDM Vol. 3A §6.11.3): switch to the task, then push the error code there
-        const vcplT = cpu.cpl === 3 ? 3 : 0;
-        if (kind === "soft" && ((ghi >>> 13) & 3) < vcplT) return fail(L.EXC_GP, vec * 8 + 2);
+        if (kind === "soft" && ((ghi >>> 13) & 3) < this.vcpl) return fail(L.EXC_GP, vec * 8 + 2);
         if (!(ghi & 0x8000)) return fail(L.EXC_NP, vec * 8 + 2 + ext);
         const problem = this.taskSwitch(glo >>> 16, retEip, true);
         if (problem) return fail(problem.vector, problem.error);
@@ -653,7 +691,7 @@ export class TrapEngine implements GuestMode {
       }
       return fail(L.EXC_GP, vec * 8 + 2 + ext);
     }
-    const vcpl = cpu.cpl === 3 ? 3 : 0;
+    const vcpl = this.vcpl;
     const gateDpl = (ghi >>> 13) & 3;
     if (kind === "soft" && gateDpl < vcpl) return fail(L.EXC_GP, vec * 8 + 2);
     if (!(ghi & 0x8000)) return fail(L.EXC_NP, vec * 8 + 2 + ext);
@@ -686,7 +724,7 @@ export class TrapEngine implements GuestMode {
       esp = cpu.reg(L.REG_ESP);
     }
     const cs = cpu.segment(L.SEG_CS);
-    const guestCs = cpu.cpl === 1 ? cs.selector & ~3 : cs.selector;
+    const guestCs = (cs.selector & ~3) | vcpl;
     frame.push(image, guestCs, retEip);
     if (err !== NO_ERROR) frame.push(err);
     const stack32 = (ssCache.attr & L.ATTR_DB) !== 0;
@@ -702,6 +740,7 @@ export class TrapEngine implements GuestMode {
     } else {
       cpu.setSegment(L.SEG_CS, this.realSegment(L.SEG_CS, (sel & ~3) | cd.dpl, cd));
       cpu.setU32(L.STATE_CPL, realRing(cd.dpl));
+      this.vcpl = cd.dpl;
     }
     cpu.setReg(L.REG_ESP, stack32 ? esp : (cpu.reg(L.REG_ESP) & 0xffff0000) | esp);
     cpu.eip = offset;
