@@ -1,7 +1,7 @@
 // Containers end to end on the real `unix` guest and its ctrd, driven from the host over pvchan:
 // lifecycle transitions (host mirror and guest agree; illegal ones refused on both sides), each
 // container PID 1 in its own PID namespace with its own hostname and root, no view of another's
-// processes or files, cross-container kill and /proc snooping failing, limits (memory, pids, a
+// processes or files, escape attempts held, cross-container kill and /proc snooping failing, limits (memory, pids, a
 // fork bomb) contained in the container's cgroup with neighbours undisturbed, 64 containers at
 // once, and the measured start/memory ratios against a VM boot of the same kernel.
 // Skipped, with the reason, while the guest image has no ctrd.
@@ -108,6 +108,33 @@ describe.skipIf(!HAVE_CTRD)(`containers on the unix guest${HAVE_CTRD ? "" : ` (s
     expect(type(mgr, a, `cat /proc/${bHostPid}/status`)).toMatch(/no such|not found|cannot/i);
     expect(type(mgr, b, "hostname")).toContain("b\n");
     expect(b.state).toBe("running");
+  });
+
+  it("escape attempts (.. chains, symlinks, fchdir across chroot, chroot-and-..) stay inside; the host's root is untouched", async () => {
+    const { mgr, machine, com1 } = await host();
+    // a secret in the host's own root, through the guest's COM1 shell
+    const hostSh = (line: string) => {
+      const from = com1().length;
+      machine.receiveInput(new TextEncoder().encode(line + "\n"));
+      runUntil(mgr, () => /\n# $/.test(com1().slice(from).replace(/\r/g, "")));
+      return com1().slice(from).replace(/\r/g, "").split("\n").slice(1, -1); // the answer, without the echo and the prompt
+    };
+    const hostLs = () => hostSh("ls /");
+    hostSh("echo hostsecret > /hostsecret");
+    const before = hostLs();
+    expect(before).toContain("hostsecret");
+    const c = await shell(mgr, "jail");
+    const out = type(mgr, c, "escape");
+    expect(out).toContain("escape: ok");
+    expect(out).not.toContain("ESCAPED");
+    expect(type(mgr, c, "cat /hostsecret")).toMatch(/No such file/);
+    expect(type(mgr, c, "cat /../../../hostsecret")).toMatch(/No such file/);
+    expect(type(mgr, c, "ls /../../..")).not.toContain("hostsecret");
+    expect(type(mgr, c, "rm /bin/sh")).toBeDefined(); // copy-on-write: the image and the host keep theirs
+    expect(hostLs()).toEqual(before);
+    expect(hostSh("ls /bin")).toContain("sh");
+    const other = await shell(mgr, "other");
+    expect(type(mgr, other, "ls /bin")).toMatch(/\bsh\b/);
   });
 
   it("a fork bomb and a memory hog stay inside their cgroups; a neighbour still answers", async () => {
