@@ -302,7 +302,7 @@ async function containers(argv: readonly string[], io: CliIo): Promise<number> {
   let figures: CgroupFigures[] = [];
   if (args.flags.has("stats")) {
     try {
-      figures = await mgr.stats();
+      figures = await mgr.statsAll();
     } catch (e) {
       if (!(e instanceof ContainerCommandError || e instanceof ContainerTimeoutError || e instanceof ContainerSpecError)) throw e;
       io.stderr.write(`tabvisor: stats: ${e.message}\n`);

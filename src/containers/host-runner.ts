@@ -128,7 +128,7 @@ export class ContainerHostRunner implements ContainerHostApi {
     const mgr = this.manager;
     if (cgroups && mgr && this.state === "ready" && mgr.list().some((c) => c.state === "running" || c.state === "paused")) {
       try {
-        this.lastFigures = new Map((await this.woken(mgr.stats())).map((f) => [f.name, f]));
+        this.lastFigures = new Map((await this.woken(mgr.statsAll())).map((f) => [f.name, f]));
       } catch {
         // keep the last figures
       }

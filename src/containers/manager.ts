@@ -368,6 +368,20 @@ export class ContainerManager {
     return list.map(cgroupFigures);
   }
 
+  /**
+   * cgroup figures of every container the mirror knows and has not seen stop: one `stats`, then
+   * `stats NAME` for each one its answer left out (ctrd caps one answer's length).
+   */
+  async statsAll(): Promise<CgroupFigures[]> {
+    const got = await this.stats();
+    const have = new Set(got.map((f) => f.name));
+    for (const c of this.list()) {
+      if (have.has(c.name) || c.state === "stopped" || c.state === "removed") continue;
+      got.push(...(await this.stats(c.name)));
+    }
+    return got;
+  }
+
   /** `images`: ctrd's image list, as it reports it. */
   images(): Promise<unknown> {
     return this.call(["images"]);

@@ -192,7 +192,7 @@ export async function startContainers(vm: BootedVm, count: number, spec: (k: num
   const freePagesPerContainer = freeBefore && freeAfter ? (freeBefore.freeKiB - freeAfter.freeKiB) / 4 / count : null;
   let pages = new Map<string, number | null>();
   try {
-    pages = new Map((await vm.manager.stats()).map((f) => [f.name, f.memoryPages]));
+    pages = new Map((await vm.manager.statsAll()).map((f) => [f.name, f.memoryPages]));
   } catch {
     // ctrd without stats: cgroup pages stay null
   }
