@@ -66,6 +66,18 @@ export function sensitiveProblem(insn: Insn, ring = 1, iopl3 = false): string | 
 
 const PAGE = 4096;
 
+/** Offset just past a Multiboot v1 header at the start of `code` (spec §3.1), or 0 if none there. */
+function multibootHeaderEnd(code: Uint8Array): number {
+  const dv = new DataView(code.buffer, code.byteOffset, code.byteLength);
+  for (let at = 0; at + 12 <= Math.min(code.length, 8192); at += 4) {
+    if (dv.getUint32(at, true) !== 0x1badb002) continue;
+    const flags = dv.getUint32(at + 4, true);
+    if (((0x1badb002 + flags + dv.getUint32(at + 8, true)) >>> 0) !== 0) continue;
+    return at + (flags & 0x10000 ? 32 : 12) + (flags & 0x4 ? 16 : 0);
+  }
+  return 0;
+}
+
 /** Executable PT_LOAD segments of an ELF32 image: [virtual address, bytes]. Empty if not ELF. */
 export function elfCode(image: Uint8Array): { vaddr: number; entry: number; bytes: Uint8Array }[] {
   if (image.length < 52 || image[0] !== 0x7f || image[1] !== 0x45 || image[2] !== 0x4c || image[3] !== 0x46 || image[4] !== 1) return [];
@@ -100,31 +112,38 @@ export class SensitiveScanner {
   onSite: (site: SensitiveSite) => void = () => {};
 
   /**
-   * Sweep the kernel's own code before it runs (the executable segments of its ELF image, from
-   * the entry point when it lies inside one: bytes before it, such as the Multiboot header, are
-   * data). Undecodable bytes are skipped one at a time. Sites are reported at their link address.
+   * Sweep the kernel's own code before it runs: the executable segments of its ELF image, from
+   * their start (past a Multiboot header, which is data) and from the entry point. Undecodable
+   * bytes are skipped one at a time. Sites are reported at their link address.
    */
   scanImage(image: Uint8Array): void {
     for (const seg of elfCode(image)) {
       const end = seg.vaddr + seg.bytes.length;
-      let at = seg.entry >= seg.vaddr && seg.entry < end ? seg.entry - seg.vaddr : 0;
-      while (at < seg.bytes.length) {
-        const base = at;
-        const insn = decode((i) => (base + i < seg.bytes.length ? seg.bytes[base + i] : -1));
-        if (!insn) {
-          at++;
-          continue;
-        }
-        this.decodedCount++;
-        const problem = sensitiveProblem(insn);
-        const eip = (seg.vaddr + at) >>> 0;
-        if (problem && !this.sites.has(eip)) {
-          const site = { eip, insn: mnemonic(insn), problem };
-          this.sites.set(eip, site);
-          this.onSite(site);
-        }
-        at += insn.length;
+      const starts = [multibootHeaderEnd(seg.bytes)];
+      if (seg.entry >= seg.vaddr && seg.entry < end) starts.push(seg.entry - seg.vaddr);
+      for (const start of starts) this.sweep(seg.vaddr, seg.bytes, start);
+    }
+  }
+
+  /** Decode `bytes` (linked at `vaddr`) linearly from offset `start`, reporting each site once. */
+  private sweep(vaddr: number, bytes: Uint8Array, start: number): void {
+    let at = start;
+    while (at < bytes.length) {
+      const base = at;
+      const insn = decode((i) => (base + i < bytes.length ? bytes[base + i] : -1));
+      if (!insn) {
+        at++;
+        continue;
       }
+      this.decodedCount++;
+      const problem = sensitiveProblem(insn);
+      const eip = (vaddr + at) >>> 0;
+      if (problem && !this.sites.has(eip)) {
+        const site = { eip, insn: mnemonic(insn), problem };
+        this.sites.set(eip, site);
+        this.onSite(site);
+      }
+      at += insn.length;
     }
   }
 
