@@ -71,6 +71,8 @@ export interface ContainerHostApi {
   pause(name: string): Promise<void>;
   resume(name: string): Promise<void>;
   rm(name: string): Promise<void>;
+  /** The images ctrd can run containers from: name and default command. */
+  images(): Promise<{ name: string; cmd: string }[]>;
   /** The host's figures; with `cgroups`, ask ctrd for every container's cgroup figures first. */
   snapshot(cgroups: boolean): Promise<ContainerHostSnapshot>;
   /** Stop the run loop for good. */

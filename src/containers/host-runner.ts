@@ -123,6 +123,14 @@ export class ContainerHostRunner implements ContainerHostApi {
     this.attached.delete(name);
   }
 
+  async images(): Promise<{ name: string; cmd: string }[]> {
+    const v = await this.woken(this.requireManager().images());
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter((x): x is { name: string; cmd?: unknown } => typeof x === "object" && x !== null && typeof (x as { name?: unknown }).name === "string")
+      .map((x) => ({ name: x.name, cmd: typeof x.cmd === "string" ? x.cmd : "" }));
+  }
+
   async snapshot(cgroups: boolean): Promise<ContainerHostSnapshot> {
     const m = this.machine;
     const mgr = this.manager;

@@ -235,8 +235,9 @@ export class ContainerManager {
     const from = { insnCount: this.machine.cpu.insnCount, hostMs: performance.now() };
     const fromCycles = this.channel.cycles();
     if (!this.machine.pvchan.bytesFromGuest[0] && !this.machine.pvchan.probed) {
+      const idle = this.guestIdleAfterProbe();
       try {
-        await this.wait(this.channel.expect(this.guestIdleAfterProbe(), "idle"));
+        await this.wait(this.channel.expect(idle.pred, "idle"));
       } catch (e) {
         if (!(e instanceof ContainerTimeoutError)) throw e;
         const stop = this.machine.stopped;
@@ -244,6 +245,8 @@ export class ContainerManager {
         throw new ContainerTimeoutError(
           stop ? `the guest stopped (${stop.message}); it ${what}` : `the guest ${what} within ${this.channel.timeoutCycles} guest cycles`,
         );
+      } finally {
+        idle.off();
       }
     }
     const send = () => this.channel.request(["ls"], { timeoutCycles: READY_RETRY_CYCLES, retry: true });
@@ -283,15 +286,12 @@ export class ContainerManager {
    * is up and its init waits, so the first control bytes are heard (a guest may not hear bytes
    * that arrive while it boots; the unix guest starts ctrd on the first it hears).
    */
-  private guestIdleAfterProbe(): () => boolean {
+  private guestIdleAfterProbe(): { pred: () => boolean; off: () => void } {
     const m = this.machine;
     const hlts = () => m.exitCounts[EXIT_HLT] + ((m.guestMode as { counters?: { exits: Record<string, number> } } | null)?.counters?.exits.hlt ?? 0);
-    let atProbe: number | null = null;
-    return () => {
-      if (!m.pvchan.probed) return false;
-      atProbe ??= hlts();
-      return hlts() > atProbe;
-    };
+    let atProbe: number | null = null; // HLTs when the probe happened (taken at the probe itself: one slice may hold thousands)
+    const off = m.pvchan.onProbe(() => (atProbe = hlts()));
+    return { pred: () => atProbe !== null && hlts() > atProbe, off };
   }
 
   /** `run`: create and start a container; resolves once ctrd reports it running. */

@@ -55,6 +55,7 @@ export class PvChan implements PortDevice {
   readonly bytesToGuest = new Float64Array(PV_STREAMS);
   private readonly queues: Queue[] = Array.from({ length: PV_STREAMS }, () => ({ bytes: [], head: 0 }));
   private readonly listeners = new Set<(stream: number, byte: number) => void>();
+  private readonly probeListeners = new Set<() => void>();
   private waiting = 0; // streams with a non-empty queue
   private irqLevel = false;
   /** The guest has accessed the device: IRQ 5 may be raised from now on. */
@@ -67,6 +68,12 @@ export class PvChan implements PortDevice {
 
   attach(bus: IoBus, base = PV_BASE): void {
     bus.register(base, PV_PORTS, this, [1, 2]);
+  }
+
+  /** Call `fn` once, at the guest's first access to the device (its probe). Returns the unsubscribe function. */
+  onProbe(fn: () => void): () => void {
+    this.probeListeners.add(fn);
+    return () => this.probeListeners.delete(fn);
   }
 
   /** Call `fn` for every byte the guest writes, on any stream. Returns the unsubscribe function. */
@@ -206,6 +213,8 @@ export class PvChan implements PortDevice {
     if (this.probed) return;
     this.probed = true;
     this.updateIrq();
+    for (const fn of this.probeListeners) fn();
+    this.probeListeners.clear();
   }
 
   private updateIrq(): void {

@@ -38,6 +38,7 @@ describe.skipIf(!HAVE_CTRD)(`page-side container host${HAVE_CTRD ? "" : ` (skipp
     const doorbell = new SharedArrayBuffer(4);
     const boot = await runner.create(config(), doorbell);
     expect(boot.instructions).toBeGreaterThan(0);
+    expect((await runner.images()).map((i) => i.name)).toEqual(expect.arrayContaining(["minimal", "service"]));
     const out = ByteRing.create(CONSOLE_OUT_BYTES);
     const input = ByteRing.create(CONSOLE_IN_BYTES);
     const s = await runner.run({ name: "web1", hostname: "web1", memory: "8M", pidsLimit: 16 }, { out: out.sab, in: input.sab });

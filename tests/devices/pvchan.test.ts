@@ -95,6 +95,17 @@ describe("pvchan ports", () => {
     expect(levels).toEqual([true, false]);
   });
 
+  it("tells probe listeners once, at the guest's first access", () => {
+    const { bus, dev } = setup();
+    let calls = 0;
+    dev.onProbe(() => calls++);
+    dev.send(0, "x"); // host activity is no probe
+    expect(calls).toBe(0);
+    bus.write(PV_SELECT, 2, 3);
+    bus.read(PV_STATUS, 1);
+    expect(calls).toBe(1);
+  });
+
   it("holds IRQ 5 high exactly while some stream has bytes waiting", () => {
     const { bus, dev, levels } = setup();
     bus.read(PV_STATUS, 1);

@@ -146,7 +146,7 @@ export class ContainersPanel {
     this.hostFigures = el("p", { class: "host-figures" }, "booting the unix kernel…");
     this.form = el("form", { class: "new-container" });
     this.form.innerHTML = `
-      <label>Image <input name="image" size="10" placeholder="(default)" /></label>
+      <label>Image <select name="image"><option value="">(default)</option></select></label>
       <label>Memory <input name="memory" size="6" value="16M" /></label>
       <label>CPUs <input name="cpus" size="4" placeholder="1" /></label>
       <label>PIDs <input name="pids" size="4" value="32" /></label>
@@ -178,6 +178,8 @@ export class ContainersPanel {
       throw e;
     }
     (this.form.querySelector("button") as HTMLButtonElement).disabled = false;
+    const select = this.form.querySelector("select[name=image]") as HTMLSelectElement;
+    for (const img of await this.api.images().catch(() => [])) select.append(new Option(`${img.name} (${img.cmd})`, img.name));
     await this.refresh(false);
     this.timer = setInterval(() => void this.refresh(true).catch(() => {}), CGROUP_REFRESH_MS);
   }
