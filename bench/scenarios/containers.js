@@ -9,7 +9,8 @@
 //   - density: then `dense` containers at once (256 by default) in one kernel.
 // Targets (issue 7): start ≥ 50× cheaper in instructions and host time, memory ≥ 20× smaller,
 // 256 containers in one kernel. Runs as part of `npm run bench`, or alone:
-// `node bench/scenarios/containers.js [--count N] [--dense N] [--rounds N]`.
+// `node bench/scenarios/containers.js [--count N] [--dense N] [--rounds N]`; `--profile` shows where
+// a container start's guest instructions go (kernel functions, user pages).
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -202,12 +203,90 @@ export async function run(opts = {}) {
   return meetsTargets(f);
 }
 
+/** Function symbols (STT_FUNC) of an ELF32 file, sorted by address: [[address, name], ...]. */
+function elfFunctions(elf) {
+  const dv = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  const shoff = dv.getUint32(0x20, true);
+  const shentsize = dv.getUint16(0x2e, true);
+  const shnum = dv.getUint16(0x30, true);
+  const out = [];
+  for (let i = 0; i < shnum; i++) {
+    const sh = shoff + i * shentsize;
+    if (dv.getUint32(sh + 4, true) !== 2) continue; // SHT_SYMTAB
+    const off = dv.getUint32(sh + 0x10, true);
+    const size = dv.getUint32(sh + 0x14, true);
+    const strSh = shoff + dv.getUint32(sh + 0x18, true) * shentsize;
+    const strOff = dv.getUint32(strSh + 0x10, true);
+    for (let p = off; p + 16 <= off + size; p += 16) {
+      if ((elf[p + 12] & 0xf) !== 2) continue; // STT_FUNC
+      let e = strOff + dv.getUint32(p, true);
+      let name = "";
+      while (elf[e]) name += String.fromCharCode(elf[e++]);
+      out.push([dv.getUint32(p + 4, true), name]);
+    }
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Where a container start spends its guest instructions: the `run` request executed in slices of
+ * 1,000 instructions, EIP sampled after each and named by the kernel's symbols (user mode by page).
+ * For the guest's authors: `node bench/scenarios/containers.js --profile`.
+ */
+export async function profile({ starts = 4, top = 25 } = {}) {
+  const m = await load();
+  const g = m.findGuest("unix");
+  const kernel = readFileSync(join(ROOT, g.kernel));
+  const image = { kernel, kernelName: g.kernel, modules: g.modules.map((x) => ({ data: readFileSync(join(ROOT, x.path)), cmdline: `${x.path} ${x.args}`.trim() })) };
+  const vm = await m.bootVm(m.core, image, { kind: "bare", ramBytes: 128 << 20 });
+  await vm.manager.run({ name: "warm" });
+  const syms = elfFunctions(kernel);
+  const name = (eip) => {
+    let lo = 0;
+    let hi = syms.length - 1;
+    if (!syms.length || eip < syms[0][0]) return "?";
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (syms[mid][0] <= eip) lo = mid;
+      else hi = mid - 1;
+    }
+    return syms[lo][1];
+  };
+  const hist = new Map();
+  let samples = 0;
+  let instructions = 0;
+  for (let k = 1; k <= starts; k++) {
+    const req = vm.manager.channel.request(["run", "--name", `p${k}`, "--hostname", `p${k}`]);
+    while (!req.settled) {
+      vm.machine.runFor(1000);
+      vm.manager.tick();
+      const eip = vm.machine.cpu.eip >>> 0;
+      const where = vm.machine.cpu.cpl === 3 ? `(user code, page 0x${(eip >>> 12).toString(16)})` : name(eip);
+      hist.set(where, (hist.get(where) ?? 0) + 1);
+      samples++;
+    }
+    await req.promise;
+    instructions += req.cost.instructions;
+  }
+  return {
+    instructionsPerStart: Math.round(instructions / starts),
+    samples,
+    top: [...hist].sort((a, b) => b[1] - a[1]).slice(0, top).map(([where, n]) => ({ where, percent: +((n * 100) / samples).toFixed(1) })),
+  };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const opt = (name, dflt) => {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : dflt;
   };
+  if (args.includes("--profile")) {
+    const p = await profile();
+    process.stdout.write(`container start: ${p.instructionsPerStart} guest instructions each; where they go (${p.samples} samples):\n`);
+    for (const t of p.top) process.stdout.write(`${String(t.percent).padStart(5)} %  ${t.where}\n`);
+    process.exit(0);
+  }
   try {
     const f = await measure({ rounds: opt("--rounds", 3), count: opt("--count", 16), dense: opt("--dense", TARGETS.dense), log: (s) => process.stderr.write(`${s}\n`) });
     process.stdout.write(format(f) + "\n");
