@@ -16,7 +16,7 @@
  */
 #include "defs.h"
 
-#define CONSOLE_RAW_SIZE 4096
+#define CONSOLE_RAW_SIZE 16384     /* piped scripts of a few hundred lines fit */
 #define CTRL(c) ((c) & 0x1F)
 
 static char console_raw[CONSOLE_RAW_SIZE];

@@ -808,8 +808,10 @@ static int cmd_exec(int argc, char **argv, struct ctr_out *o)
     cgroup_of(procs, c.name, "cgroup.procs");
     int pid = fork();
     if (pid == 0) {
-        if (write_file(procs, "0") < 0)
+        if (write_file(procs, "0") < 0) {
+            dprintf(2, "ctr exec: %s: cannot join its cgroup: %s\n", c.name, strerror(errno));
             _exit(125);
+        }
         for (int k = 0; k < 5; k++)
             if (setns(fds[k], 0) < 0) {
                 dprintf(2, "ctr exec: setns %s: %s\n", kinds[k], strerror(errno));
@@ -825,6 +827,8 @@ static int cmd_exec(int argc, char **argv, struct ctr_out *o)
             dprintf(2, "ctr exec: %s: %s\n", argv[2], strerror(errno));
             _exit(127);
         }
+        if (inner < 0)
+            dprintf(2, "ctr exec: %s: fork: %s\n", c.name, strerror(errno));
         int status = 0;
         while (inner > 0 && waitpid(inner, &status, 0) != inner)
             ;
