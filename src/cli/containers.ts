@@ -7,6 +7,7 @@ import { fstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCoreNode, packageRoot } from "../core/load-node.js";
 import { Machine } from "../hv/vm.js";
+import { Hypervisor } from "../hv/hypervisor.js";
 import { Platform } from "../devices/platform.js";
 import { MultibootError } from "../hv/multiboot.js";
 import { findGuest, guestNames } from "../guests/registry.js";
@@ -33,6 +34,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "cpus", value: "F", help: "cgroup cpu.max per container in CPUs, e.g. 0.5" },
   { name: "pids-limit", value: "N", help: "cgroup pids.max per container" },
   { name: "mem", value: "MiB", help: `guest RAM in MiB (16..2048, default ${DEFAULT_CONTAINERS_MEM_MIB})` },
+  { name: "mode", value: "MODE", help: "bare (the kernel on the bare machine, default) or trap (the kernel in a trap-and-emulate VM)" },
   { name: "max-instructions", value: "N", help: "stop the guest after N instructions (exit status 4)" },
   { name: "timeout", value: "CYCLES", help: `fail a control request unanswered after this many guest cycles (default ${DEFAULT_TIMEOUT_CYCLES})` },
   { name: "console", help: "copy the guest's own console (COM1) to stderr, lines prefixed '[guest] '" },
@@ -216,6 +218,8 @@ async function containers(argv: readonly string[], io: CliIo): Promise<number> {
   const maxInstructions = args.values.has("max-instructions")
     ? parseInteger(args.values.get("max-instructions")![0], "max-instructions", 1, Number.MAX_SAFE_INTEGER)
     : undefined;
+  const mode = args.values.get("mode")?.[0] ?? "bare";
+  if (mode !== "bare" && mode !== "trap") throw new UsageError(`--mode must be bare or trap, got '${mode}'`);
   const timeoutCycles = args.values.has("timeout") ? parseInteger(args.values.get("timeout")![0], "timeout", 1000, Number.MAX_SAFE_INTEGER) : undefined;
   const specs: RunSpec[] = [];
   try {
@@ -237,20 +241,24 @@ async function containers(argv: readonly string[], io: CliIo): Promise<number> {
   const guestConsole = new LinePrefixer("[guest] ", (b) => io.stderr.write(b));
   const guestTail: number[] = [];
   const showConsole = args.flags.has("console");
-  const machine = new Machine({
-    core,
-    ramBytes,
-    maxInstructions,
-    platform: (bus) => new Platform(bus, { ramBytes }),
-    onOutput: (source, byte) => {
-      if (source !== "com1") return;
-      if (showConsole) guestConsole.push(Uint8Array.of(byte));
-      guestTail.push(byte);
-      if (guestTail.length > 2048) guestTail.splice(0, guestTail.length - 1024);
-    },
-  });
+  const onCom1 = (byte: number) => {
+    if (showConsole) guestConsole.push(Uint8Array.of(byte));
+    guestTail.push(byte);
+    if (guestTail.length > 2048) guestTail.splice(0, guestTail.length - 1024);
+  };
+  // bare: the kernel on the bare machine; trap: the kernel in one trap-and-emulate VM (src/hv),
+  // which the manager then drives directly (the only VM stays switched in)
+  let machine: Machine;
+  let hv: Hypervisor | null = null;
+  if (mode === "trap") {
+    hv = new Hypervisor({ core, count: 1, guestRamBytes: ramBytes, mode: "trap", maxInstructions, onOutput: (_k, src, b) => src === "com1" && onCom1(b) });
+    machine = hv.vms[0].machine;
+  } else {
+    machine = new Machine({ core, ramBytes, maxInstructions, platform: (bus) => new Platform(bus, { ramBytes }), onOutput: (src, b) => src === "com1" && onCom1(b) });
+  }
   try {
-    machine.boot(kernel, { kernelName: g.kernel, cmdline: "", modules });
+    if (hv) hv.boot(kernel, { kernelName: g.kernel, cmdline: "", modules });
+    else machine.boot(kernel, { kernelName: g.kernel, cmdline: "", modules });
   } catch (e) {
     if (e instanceof MultibootError) throw new UsageError(`${g.kernel}: ${e.message}`);
     throw e;
@@ -360,6 +368,7 @@ async function containers(argv: readonly string[], io: CliIo): Promise<number> {
     const s = machine.stats();
     const record = {
       guest: g.name,
+      mode,
       ramBytes,
       boot: { instructions: bootInstructions, hostMs: +bootHostMs.toFixed(3) },
       containers: started.map((c, i) => containerStats(c, i + 1, byName.get(c.name))),

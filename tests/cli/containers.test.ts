@@ -37,6 +37,7 @@ describe("tabvisor containers: usage", () => {
     [["containers", "--count", "2", "--pids-limit", "0"], /--pids-limit must be between 1/],
     [["containers", "--count", "2", "--mem", "4"], /--mem must be between 16/],
     [["containers", "--count", "2", "--frobnicate"], /unknown option '--frobnicate'/],
+    [["containers", "--count", "2", "--mode", "hw"], /--mode must be bare or trap, got 'hw'/],
   ])("%j is refused with one line and status 2", async (argv, pattern) => {
     const r = await cli(argv as string[]);
     expect(r.status).toBe(2);
@@ -97,6 +98,14 @@ describe.skipIf(!HAVE_CTRD)(`tabvisor containers on the unix guest${HAVE_CTRD ? 
       expect(c.exitStatus).toBe(0);
     }
     expect(new Set(stats.containers.map((c: { pid: number }) => c.pid)).size).toBe(8);
+  });
+
+  it("runs containers in a kernel that itself runs in a trap-and-emulate VM (--mode trap)", async () => {
+    const r = await cli(["containers", "--count", "2", "--mode", "trap", "--stats"], "hostname\n");
+    expect(r.status).toBe(0);
+    expect(linesOf(r.stdout, 1)).toContain("ct1");
+    expect(linesOf(r.stdout, 2)).toContain("ct2");
+    expect(JSON.parse(r.stderr.trim().split("\n").at(-1)!).mode).toBe("trap");
   });
 
   it("refuses a container ctrd cannot make with its message and status 3", async () => {
