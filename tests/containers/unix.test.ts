@@ -162,12 +162,23 @@ describe.skipIf(!HAVE_CTRD)(`containers on the unix guest${HAVE_CTRD ? "" : ` (s
     expect(new Set(live.map((c) => c.info.console)).size).toBe(64);
   });
 
-  it("a container starts in ≤ 1/50 of a VM boot's instructions and costs ≤ 1/20 of its memory (host time: the bench)", async () => {
-    const core = await loadCoreNode();
-    const vm = await bootVm(core, unixImage(), { kind: "bare", ramBytes: 128 << 20 });
-    const run = await startContainers(vm, 8, (k) => ({ name: `m${k}`, hostname: `m${k}` }));
-    const c = compare(vm.boot, run);
-    expect(c.ratios.instructions).toBeGreaterThanOrEqual(50);
-    expect(c.ratios.memory).toBeGreaterThanOrEqual(20);
+  describe("against a VM boot of the same kernel (a trap-and-emulate VM of the hypervisor)", () => {
+    const measured = async () => {
+      const core = await loadCoreNode();
+      const vm = await bootVm(core, unixImage(), { kind: "trap", ramBytes: 128 << 20 });
+      const host = await bootVm(await loadCoreNode(), unixImage(), { kind: "bare", ramBytes: 128 << 20 });
+      return compare(vm.boot, await startContainers(host, 8, (k) => ({ name: `m${k}`, hostname: `m${k}` })));
+    };
+    let c: Awaited<ReturnType<typeof measured>>;
+    it("measures both (deterministic instruction counts; host time is the bench's)", async () => {
+      c = await measured();
+      expect(c.vm.instructions).toBeGreaterThan(0);
+    });
+    it("a container costs ≤ 1/20 of a VM's memory (MemFree drop per start vs the VM's used RAM)", () => {
+      expect(c.ratios.memory).toBeGreaterThanOrEqual(20);
+    });
+    it("a container starts in ≤ 1/50 of a VM boot's guest instructions", () => {
+      expect(c.ratios.instructions).toBeGreaterThanOrEqual(50);
+    });
   });
 });
