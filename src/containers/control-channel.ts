@@ -81,9 +81,8 @@ export class ControlChannel {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private readonly cancelled = new Set<number>();
-  /** expectEvent() waiters: negative ids in `waiting` → the event name they wait for. */
-  private readonly eventWaiters = new Map<number, string>();
-  private nextEventWaiter = -1;
+  /** Ids of expect() pseudo-requests count down from -1 (replies use 1 up). */
+  private nextPseudoId = -1;
   /** expect() waiters: negative ids in `waiting` → their condition. */
   private readonly predicates = new Map<number, () => boolean>();
   private line: number[] = [];
@@ -113,6 +112,23 @@ export class ControlChannel {
     const id = this.nextId;
     this.nextId = this.nextId >= MAX_REQUEST_ID ? 1 : this.nextId + 1;
     const text = formatRequest(id, words) + "\n";
+    const req = this.waiter(id, words, opts);
+    this.machine.pvchan.send(PV_CONTROL_STREAM, text);
+    return req;
+  }
+
+  /**
+   * A pseudo-request that settles at the first tick() where `pred()` holds, under the same
+   * timeout as a request; nothing is sent.
+   */
+  expect(pred: () => boolean, what: string): Request {
+    const req = this.waiter(this.nextPseudoId--, [`(${what})`], {});
+    this.predicates.set(req.id, pred);
+    return req;
+  }
+
+  /** A new entry in `waiting`, stamped with the guest's clock now, with its promise. */
+  private waiter(id: number, words: readonly string[], opts: RequestOptions): Waiting {
     let resolve!: (v: unknown) => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<unknown>((res, rej) => {
@@ -120,7 +136,7 @@ export class ControlChannel {
       reject = rej;
     });
     promise.catch(() => {}); // the caller awaits it; an unobserved timeout must not crash the host
-    const req: Waiting = {
+    const w: Waiting = {
       id,
       words: [...words],
       sentInsns: this.machine.cpu.insnCount,
@@ -134,53 +150,8 @@ export class ControlChannel {
       resolve,
       reject,
     };
-    this.waiting.set(id, req);
-    this.machine.pvchan.send(PV_CONTROL_STREAM, text);
-    return req;
-  }
-
-  /**
-   * A pseudo-request that settles at the first tick() where `pred()` holds, under the same
-   * timeout as a request; nothing is sent.
-   */
-  expect(pred: () => boolean, what: string): Request {
-    const req = this.expectEvent(`(${what})`);
-    this.eventWaiters.delete(req.id);
-    this.predicates.set(req.id, pred);
-    return req;
-  }
-
-  /**
-   * A pseudo-request that settles when ctrd sends the event named `name` (with its JSON as the
-   * value), under the same timeout as a request; nothing is sent. settle() and tick() treat it
-   * like a request.
-   */
-  expectEvent(name: string): Request {
-    const id = this.nextEventWaiter--;
-    let resolve!: (v: unknown) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<unknown>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => {});
-    const req: Waiting = {
-      id,
-      words: [`(event ${name})`],
-      sentInsns: this.machine.cpu.insnCount,
-      sentCycles: this.cycles(),
-      sentMs: this.now(),
-      settled: false,
-      cost: null,
-      promise,
-      timeout: this.timeoutCycles,
-      retry: false,
-      resolve,
-      reject,
-    };
-    this.waiting.set(id, req);
-    this.eventWaiters.set(id, name);
-    return req;
+    this.waiting.set(id, w);
+    return w;
   }
 
   /**
@@ -274,7 +245,6 @@ export class ControlChannel {
     if (req.settled) return;
     req.settled = true;
     this.waiting.delete(req.id);
-    this.eventWaiters.delete(req.id);
     this.predicates.delete(req.id);
     req.reject(e);
   }
@@ -307,16 +277,6 @@ export class ControlChannel {
       throw e;
     }
     if (parsed.kind === "event") {
-      for (const [id, name] of [...this.eventWaiters]) {
-        if (name !== parsed.event.event) continue;
-        const w = this.waiting.get(id);
-        this.eventWaiters.delete(id);
-        if (!w) continue;
-        this.waiting.delete(id);
-        w.settled = true;
-        w.cost = { instructions: Number(this.machine.cpu.insnCount - w.sentInsns), hostMs: this.now() - w.sentMs };
-        w.resolve(parsed.event);
-      }
       for (const fn of this.eventListeners) fn(parsed.event);
       return;
     }
