@@ -17,7 +17,12 @@
  * exceeded, the allocation fails and the largest process inside the cgroup that hit its
  * limit is killed (SIGKILL): an OOM kill never leaves that cgroup. Time is counted in timer
  * ticks (1/HZ s). A cgroup namespace (CLONE_NEWCGROUP) makes the creator's cgroup the root
- * of what cgroup2 mounts and /proc/PID/cgroup show. */
+ * of what cgroup2 mounts and /proc/PID/cgroup show; inside one, the limit files of that root
+ * belong to the parent and cannot be written (cgroup v2's delegation rule).
+ *
+ * Whatever the limits say, processes outside the root cgroup never take the host's last
+ * PROC_RESERVE process slots or RESERVE_PAGES free pages: the host stays usable when a
+ * container without limits runs a fork bomb or fills memory. */
 #include "defs.h"
 
 enum { CG_DIR, CG_PROCS, CG_FREEZE, CG_EVENTS, CG_CPU_MAX, CG_CPU_WEIGHT, CG_CPU_STAT, CG_MEM_MAX,
@@ -29,6 +34,8 @@ static const char *const file_names[CG_NFILES] = {
 };
 
 #define MEM_UNLIMITED 0xFFFFFFFFu
+#define PROC_RESERVE  16
+#define RESERVE_PAGES 256                       /* 1 MiB */
 #define USEC_PER_TICK (1000000 / HZ)
 
 static struct cgroup *cgroup_table[NCGROUP];
@@ -63,8 +70,16 @@ void cgroup_put(struct cgroup *cg)
 
 /* ---- membership and pids ---- */
 
+/* May a process outside the root cgroup take one more free page now? */
+int cgroup_may_grow(void)
+{
+    return !current || !current->cgroup || current->cgroup == &root_cgroup || kfree_pages() > RESERVE_PAGES;
+}
+
 int cgroup_can_fork(struct cgroup *cg)
 {
+    if (cg != &root_cgroup && root_cgroup.nprocs >= nproc_max - PROC_RESERVE)
+        return -EAGAIN;
     for (; cg; cg = cg->parent)
         if (cg->pids_max >= 0 && cg->nprocs >= cg->pids_max)
             return -EAGAIN;
@@ -202,7 +217,11 @@ static void oom_kill(struct cgroup *cg)
 /* A zeroed page for user memory (or a page table) charged to the current process's cgroup. */
 void *upage_alloc(void)
 {
-    struct cgroup *leaf = current && current->cgroup ? current->cgroup : &root_cgroup;
+    struct cgroup *leaf = current && current->cgroup ? current->cgroup : cgroup_root();
+    if (!cgroup_may_grow()) {                  /* the host's reserve: out of memory for this cgroup */
+        oom_kill(leaf);
+        return 0;
+    }
     for (struct cgroup *cg = leaf; cg; cg = cg->parent) {
         if (cg->mem_max != MEM_UNLIMITED && cg->mem_pages + 1 > cg->mem_max) {
             oom_kill(cg);
@@ -391,6 +410,8 @@ static void move(struct proc *p, struct cgroup *to)
 int cgroupfs_write(struct inode *ip, const char *src, uint32_t n)
 {
     struct cgroup *cg = ip->priv;
+    if (ip->proc_kind != CG_PROCS && current && current->cgns != &root_cgroup && cg == current->cgns)
+        return -EPERM;                         /* the namespace root's limits are its parent's to set */
     char buf[64];
     uint32_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
     memcpy(buf, src, k);

@@ -261,6 +261,7 @@ struct cgroup *cgroup_root(void);
 struct cgroup *cgroup_get(struct cgroup *cg);
 void cgroup_put(struct cgroup *cg);
 int cgroup_can_fork(struct cgroup *cg);
+int cgroup_may_grow(void);
 void cgroup_attach(struct proc *p, struct cgroup *cg);
 void cgroup_detach(struct proc *p);
 int cgroup_runnable(struct proc *p);

@@ -1,5 +1,7 @@
 /* ramfs.c — the in-memory file system holding the root tree: directories are lists of
- * dentries, a file's data is a page of pointers to data pages (so at most 4 MiB a file). */
+ * dentries, a file's data is a page of pointers to data pages (so at most 4 MiB a file).
+ * Data pages are charged to the writer's cgroup (upage_alloc): a container's tmpfs counts
+ * against its memory.max. */
 #include "defs.h"
 
 #define MAX_BLOCKS (PAGE_SIZE / sizeof(char *))
@@ -121,12 +123,12 @@ int ramfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
 {
     if (off + n < off || off + n > MAX_BLOCKS * PAGE_SIZE)
         return -EFBIG;
-    if (!ip->blocks && !(ip->blocks = kalloc_page()))
+    if (!ip->blocks && !(ip->blocks = upage_alloc()))
         return -ENOSPC;
     for (uint32_t done = 0; done < n;) {
         uint32_t b = (off + done) / PAGE_SIZE, o = (off + done) % PAGE_SIZE;
         uint32_t k = PAGE_SIZE - o < n - done ? PAGE_SIZE - o : n - done;
-        if (!ip->blocks[b] && !(ip->blocks[b] = kalloc_page()))
+        if (!ip->blocks[b] && !(ip->blocks[b] = upage_alloc()))
             return done ? (int)done : -ENOSPC;
         kcopy(ip->blocks[b] + o, src + done, k);
         done += k;
@@ -141,8 +143,8 @@ void ramfs_truncate(struct inode *ip)
     if (ip->blocks) {
         for (uint32_t b = 0; b < MAX_BLOCKS; b++)
             if (ip->blocks[b])
-                kfree_page(ip->blocks[b]);
-        kfree_page(ip->blocks);
+                upage_free(ip->blocks[b]);
+        upage_free(ip->blocks);
         ip->blocks = 0;
     }
     ip->size = 0;

@@ -242,9 +242,13 @@ int sys_chdir(uint32_t upath)
     return 0;
 }
 
-/* mknod: character devices only (S_IFCHR), dev in the i386 16-bit encoding major << 8 | minor. */
+/* mknod: character devices only (S_IFCHR), dev in the i386 16-bit encoding major << 8 | minor.
+ * Only in the root PID namespace: a container must not make itself the host's console or the
+ * pvchan control stream (Linux: CAP_MKNOD, which a container's root does not have). */
 int sys_mknod(uint32_t upath, uint32_t mode, uint32_t dev)
 {
+    if (current->pidns != pidns_root())
+        return -EPERM;
     char path[PATH_MAX], name[NAME_MAX + 1];
     int err = fetch_path(upath, path);
     if (err)

@@ -58,6 +58,8 @@ int vfs_create(struct inode *dir, const char *name, enum itype type, uint32_t mo
         return cgroupfs_mkdir(dir, name, out);
     if (dir->fs != FS_RAMFS)
         return -EROFS;
+    if (!cgroup_may_grow())
+        return -ENOSPC;                    /* a container may not eat the host's reserve (cgroup.c) */
     struct inode *old = vfs_lookup(dir, name);
     if (old) {
         iput(old);

@@ -6,9 +6,9 @@
  * plus a cgroup /sys/fs/cgroup/ctr/NAME holding its limits.
  *
  * Creating one is one straight pipeline:
- *   state dir -> cgroup and limits -> overlay rootfs -> clone(CLONE_NEWPID | CLONE_NEWNS |
- *   CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) -> (parent) move the child into the cgroup,
- *   let it go -> (child) hostname, /proc, /tmp, /dev/console in the rootfs, pivot_root into it,
+ *   state dir -> cgroup and limits -> overlay rootfs and its /dev -> clone(CLONE_NEWPID | CLONE_NEWNS |
+ *   CLONE_NEWUTS | CLONE_NEWIPC) -> (parent) move the child into the cgroup, let it go ->
+ *   (child) unshare(CLONE_NEWCGROUP), hostname, /proc and /tmp in the rootfs, pivot_root into it,
  *   detach the old root, console on 0/1/2 -> exec the command as PID 1.
  *
  * The lifecycle is a state machine; a verb from a state it does not start from is refused:
@@ -24,6 +24,7 @@
 #define RUN_DIR  "/run/ctr"
 #define CG_DIR   "/sys/fs/cgroup/ctr"
 #define MAXNAME  32
+#define DEFAULT_PIDS 64         /* pids.max unless --pids-limit says otherwise ("max" lifts it) */
 #define NOFILE_USER 16          /* the kernel's NOFILE */
 #define PATH_MAX 256
 
@@ -398,6 +399,9 @@ static void child(struct container *c, char **cmd, int go, int ready, int foregr
     if (read(go, &byte, 1) != 1)
         _exit(125);
     close(go);
+    /* now in its cgroup: that cgroup becomes the root of what it sees (after the move, as runc) */
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        _exit(125);
     path_of(root, c->name, "rootfs");
     const char *step = "sethostname";
     if (sethostname(c->hostname, strlen(c->hostname)) < 0)
@@ -410,17 +414,6 @@ static void child(struct container *c, char **cmd, int go, int ready, int foregr
     snprintf(path, sizeof path, "%s/tmp", root);
     if (ensure_dir(path) < 0 || mount("tmpfs", path, "tmpfs", 0, 0) < 0)
         goto bad;
-    step = "make /dev/console";
-    snprintf(path, sizeof path, "%s/dev", root);
-    ensure_dir(path);
-    snprintf(path, sizeof path, "%s/dev/console", root);
-    unlink(path);
-    unsigned dev = c->console ? MKDEV(4, c->console) : foreground ? MKDEV(5, 0) : MKDEV(1, 3);
-    if (mknod(path, S_IFCHR | 0620, dev) < 0)
-        goto bad;
-    snprintf(path, sizeof path, "%s/dev/null", root);
-    unlink(path);
-    mknod(path, S_IFCHR | 0666, MKDEV(1, 3));
     step = "pivot_root";
     snprintf(path, sizeof path, "%s/.oldroot", root);
     if (ensure_dir(path) < 0 || chdir(root) < 0 || pivot_root(".", ".oldroot") < 0)
@@ -501,7 +494,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     strlcpy(c.image, "minimal", sizeof c.image);
     strlcpy(c.memory, "max", sizeof c.memory);
     strlcpy(c.cpus, "max", sizeof c.cpus);
-    c.pids_limit = -1;
+    c.pids_limit = DEFAULT_PIDS;
     int detach = o->detach_only || !start, i, console = -1;
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : 0;
@@ -629,6 +622,17 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     snprintf(lower, sizeof lower, "lowerdir=/images/%s", c.image);
     if (mkdir(root, 0755) < 0 || mount("overlay", root, "overlay", 0, lower) < 0)
         goto undo;
+    /* its devices, made here: inside its namespaces mknod is not allowed */
+    step = "make /dev/console";
+    snprintf(lower, sizeof lower, "%s/dev", root);
+    ensure_dir(lower);
+    snprintf(lower, sizeof lower, "%s/dev/console", root);
+    unsigned dev = c.console ? MKDEV(4, c.console) : !detach ? MKDEV(5, 0) : MKDEV(1, 3);
+    if (mknod(lower, S_IFCHR | 0620, dev) < 0)
+        goto undo;
+    snprintf(lower, sizeof lower, "%s/dev/null", root);
+    if (mknod(lower, S_IFCHR | 0666, MKDEV(1, 3)) < 0)
+        goto undo;
 
     int go[2], ready[2];
     step = "pipe";
@@ -640,7 +644,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         goto undo;
     }
     step = "clone";
-    int pid = clone_ns(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP);
+    int pid = clone_ns(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
     if (pid == 0) {
         close(go[1]);
         close(ready[0]);
@@ -978,7 +982,7 @@ static int cmd_images(int argc, char **argv, struct ctr_out *o)
 
 static const char usage[] =
     "usage: ctr VERB [ARGS]\n"
-    "  run [-d] [--name N] [--hostname H] [--memory SIZE] [--cpus N] [--pids-limit N] [--image I] [CMD...]\n"
+    "  run [-d] [--name N] [--hostname H] [--memory SIZE] [--cpus N] [--pids-limit N (64)] [--image I] [CMD...]\n"
     "  create [same options]     start NAME     pause NAME     resume NAME\n"
     "  exec NAME CMD [ARG...]    ps NAME        stop NAME      rm NAME\n"
     "  stats [NAME]              ls             inspect NAME   images\n";
