@@ -61,7 +61,8 @@ export interface IsolationRow {
   container: string;
 }
 
-export const DEFAULT_PROBES = ["hostname", "ps"];
+/** Typed into instance 1 of each kind: its name, the processes it sees, the memory its kernel reports, its root. */
+export const DEFAULT_PROBES = ["hostname", "ps", "cat /proc/meminfo", "ls /"];
 const QUANTUM = 200_000;
 const PROMPT = "# ";
 const latin1 = (bytes: number[]) => new TextDecoder("latin1").decode(Uint8Array.from(bytes));
@@ -219,8 +220,13 @@ function isolationRows(cfg: CompareConfig, probes: string[], vms: InstanceFigure
   for (const p of probes) {
     const v = probeAnswer(vms[0]?.transcript ?? "", p);
     const c = probeAnswer(cts[0]?.transcript ?? "", p);
-    const show = (lines: string[]) =>
-      lines.length === 0 ? "—" : p === "ps" ? `${lines.filter((l) => /^\s*\d+/.test(l)).length} processes visible` : lines.join(" / ").slice(0, 80);
+    const show = (lines: string[]) => {
+      if (lines.length === 0) return "—";
+      if (p === "ps") return `${lines.filter((l) => /^\s*\d+/.test(l)).length} processes visible`;
+      const total = /MemTotal:\s*(\d+) kB/.exec(lines.join("\n"));
+      if (total) return `MemTotal ${Math.round(Number(total[1]) / 1024)} MiB: what its kernel manages`;
+      return lines.join(" ").slice(0, 80);
+    };
     rows.push({ property: `\`${p}\` inside instance 1`, vm: show(v), container: show(c) });
   }
   rows.push({
