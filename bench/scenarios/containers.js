@@ -277,9 +277,21 @@ export async function profile({ starts = 4, top = 25 } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
+  const known = ["--rounds", "--count", "--dense", "--profile"];
+  const bad = args.find((a, i) => a.startsWith("--") && !known.includes(a) && !(i > 0 && known.includes(args[i - 1])));
+  if (bad) {
+    process.stderr.write(`bench: containers: unknown option '${bad}' (have: ${known.join(", ")})\n`);
+    process.exit(2);
+  }
   const opt = (name, dflt) => {
     const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : dflt;
+    if (i < 0) return dflt;
+    const v = args[i + 1];
+    if (!/^\d+$/.test(v ?? "") || Number(v) < 1 || Number(v) > 100_000) {
+      process.stderr.write(`bench: containers: ${name} wants a whole number ≥ 1, got '${v ?? ""}'\n`);
+      process.exit(2);
+    }
+    return Number(v);
   };
   if (args.includes("--profile")) {
     const p = await profile();
