@@ -39,6 +39,7 @@ static const char *const file_names[CG_NFILES] = {
 #define USEC_PER_TICK (1000000 / HZ)
 
 static struct cgroup *cgroup_table[NCGROUP];
+static int ncgroup = 1;                         /* ids in use so far (a high-water mark): scans stop here */
 static struct cgroup root_cgroup = {
     .id = 0, .ref = 1, .pids_max = -1, .mem_max = MEM_UNLIMITED, .cpu_period_us = 100000, .cpu_weight = 100,
 };
@@ -275,7 +276,7 @@ int cgroup_path(struct cgroup *cg, struct cgroup *top, char *buf, int n)
 
 static struct cgroup *child_named(struct cgroup *parent, const char *name)
 {
-    for (int i = 1; i < NCGROUP; i++) {
+    for (int i = 1; i < ncgroup; i++) {
         struct cgroup *cg = cgroup_table[i];
         if (cg && !cg->removed && cg->parent == parent && !strcmp(cg->name, name))
             return cg;
@@ -339,7 +340,7 @@ int cgroupfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode
         return *ip ? 0 : -ENOMEM;
     }
     index -= CG_NFILES - 1;
-    for (int i = 1; i < NCGROUP; i++) {
+    for (int i = 1; i < ncgroup; i++) {
         struct cgroup *c = cgroup_table[i];
         if (!c || c->removed || c->parent != cg || index--)
             continue;
@@ -376,6 +377,8 @@ int cgroupfs_mkdir(struct inode *dir, const char *name, struct inode **out)
     cg->cpu_weight = 100;
     cg->vruntime = parent->vruntime;
     cgroup_table[id] = cg;
+    if (id >= ncgroup)
+        ncgroup = id + 1;
     *out = with_parent(cgnode(cg, CG_DIR), dir);
     return *out ? 0 : -ENOMEM;
 }
