@@ -58,6 +58,13 @@ describe.each(engines)("containers on $engine", ({ engine, skip }) => {
     expect(table.map((row) => row.split(/\s+/).slice(0, 2).join(" "))).toEqual(names.map((n) => `${n} running`));
   });
 
+  it.skipIf(skip !== "")(`passes the namespace self-check on the host and nested inside a container${why}`, async () => {
+    const out = await session(engine, ["nscheck", "ctr run --name n nscheck"]);
+    const expected = ["pid", "nested", "outside", "zap", "uts", "ipc", "setns"].map((k) => `nscheck: ${k.padEnd(8)} ok\n`).join("") + "nscheck: ok\n";
+    expect(answer(out, "nscheck")).toBe(expected);
+    expect(answer(out, "ctr run --name n nscheck")).toBe(expected);
+  });
+
   it.skipIf(skip !== "")(`holds every escape attempt, cross-container kill and /proc snooping${why}`, async () => {
     const out = await session(engine, [
       "ctr run --name e escape",
