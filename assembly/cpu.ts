@@ -140,9 +140,12 @@ function afterInstruction(): void {
   shadowNow = shadowNext;
   shadowNext = false;
   if (shadowNow) attention = true;
-  if (intrPending) {
-    attention = true;
-    if ((flagsRaw() & EFLAGS_IF) != 0 && !shadowNow && exitReason == EXIT_BUDGET) {
+  // A pending interrupt can be taken once IF=1 and no shadow is active. While IF=0 nothing is
+  // checked per instruction: every instruction that can set IF (STI, POPF, IRET, a task switch)
+  // calls flagsChanged().
+  if (intrPending && (flagsRaw() & EFLAGS_IF) != 0) {
+    if (shadowNow) attention = true;
+    else if (exitReason == EXIT_BUDGET) {
       store<u32>(STATE_BASE + STATE_EXIT_EIP, eip);
       requestExit(EXIT_INTR_WINDOW);
     }

@@ -11,6 +11,7 @@ import {
   fault, raise, excVector, segSel, segBase, segLimit, setSegCache, reg32, setReg32, eip, setCpl, refreshSegCaches, cr0,
 } from "../state";
 import { getEflags, setEflags } from "../flags";
+import { flagsChanged } from "../cpu";
 import { rdSys32, wrSys32, rdSys16, flushAll, updatePrivilege, invalidateCode } from "./memory";
 import { readDescriptor, descLo, descHi, descAttr, descBase, descLimit, descAddr, loadSegment } from "./segment";
 
@@ -69,6 +70,7 @@ export function taskSwitch(sel: u32, kind: i32, retEip: u32): bool {
   let nflags = load<u32>(img + 36);
   if (kind == TASK_CALL) nflags |= EFLAGS_NT;
   setEflags(nflags);
+  flagsChanged(); // IF may now be set: look for a pending interrupt
   eip = load<u32>(img + 32);
   for (let r = 0; r < 8; r++) setReg32(REG_EAX + r, load<u32>(img + 40 + (r << 2)));
   store<u32>(STATE_BASE + STATE_CR0, cr0() | CR0_TS);
