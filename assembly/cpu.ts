@@ -32,7 +32,7 @@ import {
   probeWrite, invalidateCode,
 } from "./mmu/memory";
 import {
-  alu, alu32, inc, dec, neg, daa, das, aaa, aas, aam, aad, salc, sizeMask, sizeSign,
+  alu, alu32, inc, dec, neg, decimalAdjust, asciiAdjust, aam, aad, salc, sizeMask, sizeSign,
   ALU_ADD, ALU_SUB, ALU_AND, ALU_CMP,
 } from "./exec/alu";
 import { shift, shiftDouble } from "./exec/shift";
@@ -314,10 +314,10 @@ function dispatch(op: u32): void {
     case 0xf2: rep = 0xf2; afterPrefix(); return;
     case 0xf3: rep = 0xf3; afterPrefix(); return;
     case 0xf0: lockPrefix = true; afterPrefix(); return; // one CPU: atomic anyway; validity checked
-    case 0x27: daa(); return;
-    case 0x2f: das(); return;
-    case 0x37: aaa(); return;
-    case 0x3f: aas(); return;
+    case 0x27: decimalAdjust(false); return;
+    case 0x2f: decimalAdjust(true); return;
+    case 0x37: asciiAdjust(false); return;
+    case 0x3f: asciiAdjust(true); return;
     // ---- INC/DEC/PUSH/POP register ----
     case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47: {
       const r = <i32>(op & 7);

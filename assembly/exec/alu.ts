@@ -98,72 +98,33 @@ export function neg(v: u32, size: i32): u32 {
 // clear OF and SF and set ZF/PF from the final AL; AAM clears CF/AF/OF; AAD sets the flags of
 // the 8-bit addition it performs.
 
-function setArith6(cf: bool, af: bool, res8: u32, ovf: bool): void {
-  lazyResultWith(res8 & 0xff, 0x80, cf, ovf, af);
-}
-
-export function daa(): void {
+/** DAA (sub = false) and DAS (sub = true): adjust AL after a packed-BCD addition/subtraction. */
+export function decimalAdjust(sub: bool): void {
   const oldAl = reg8(0);
   const oldCf = getCF();
-  const af = getAF();
   let al = oldAl;
   let cf = false;
-  let newAf = false;
-  if ((al & 0xf) > 9 || af) {
-    al = (al + 6) & 0xff;
-    cf = oldCf || (oldAl + 6) > 0xff;
-    newAf = true;
+  let af = false;
+  if ((al & 0xf) > 9 || getAF()) {
+    cf = oldCf || (sub ? al < 6 : al + 6 > 0xff);
+    al = (sub ? al - 6 : al + 6) & 0xff;
+    af = true;
   }
   if (oldAl > 0x99 || oldCf) {
-    al = (al + 0x60) & 0xff;
+    al = (sub ? al - 0x60 : al + 0x60) & 0xff;
     cf = true;
   }
   setReg8(0, al);
-  setArith6(cf, newAf, al, false);
+  lazyResultWith(al, 0x80, cf, false, af);
 }
 
-export function das(): void {
-  const oldAl = reg8(0);
-  const oldCf = getCF();
-  const af = getAF();
-  let al = oldAl;
-  let cf = false;
-  let newAf = false;
-  if ((al & 0xf) > 9 || af) {
-    cf = oldCf || al < 6;
-    al = (al - 6) & 0xff;
-    newAf = true;
-  }
-  if (oldAl > 0x99 || oldCf) {
-    al = (al - 0x60) & 0xff;
-    cf = true;
-  }
-  setReg8(0, al);
-  setArith6(cf, newAf, al, false);
-}
-
-export function aaa(): void {
+/** AAA (sub = false) and AAS (sub = true): adjust AX after an unpacked-BCD addition/subtraction. */
+export function asciiAdjust(sub: bool): void {
   let ax = reg16(REG_EAX);
   const adjust = (ax & 0xf) > 9 || getAF();
   if (adjust) {
-    ax = (ax + 0x106) & 0xffff;
-  }
-  const al = ax & 0x0f;
-  setReg16(REG_EAX, (ax & 0xff00) | al);
-  materialize();
-  let f = flagsRaw() & ~(EFLAGS_CF | EFLAGS_AF | EFLAGS_OF | EFLAGS_SF | EFLAGS_ZF | EFLAGS_PF);
-  if (adjust) f |= EFLAGS_CF | EFLAGS_AF;
-  if (al == 0) f |= EFLAGS_ZF;
-  if ((popcnt<u32>(al) & 1) == 0) f |= EFLAGS_PF;
-  setFlagsRaw(f);
-}
-
-export function aas(): void {
-  let ax = reg16(REG_EAX);
-  const adjust = (ax & 0xf) > 9 || getAF();
-  if (adjust) {
-    ax = (ax - 6) & 0xffff; // AX - 6 borrows from AH, then AH - 1 (SDM "AAS")
-    ax = (ax - 0x100) & 0xffff;
+    // AAA: AX + 0x106; AAS: AX - 6 (borrowing from AH), then AH - 1 (SDM "AAA", "AAS")
+    ax = (sub ? ax - 0x106 : ax + 0x106) & 0xffff;
   }
   const al = ax & 0x0f;
   setReg16(REG_EAX, (ax & 0xff00) | al);
