@@ -103,7 +103,6 @@ export class Hypervisor {
     this.quantum = opts.quantum ?? DEFAULT_QUANTUM;
     this.slotBytes = guestRamBytes + (mode === "trap" ? HV_AREA_BYTES : 0);
     core.init(this.slotBytes * count);
-    const cpu = core.state;
     const template = this.blockView().slice();
     for (let k = 0; k < count; k++) {
       this.blockView().set(template);
@@ -128,7 +127,6 @@ export class Hypervisor {
       vm.block.set(this.blockView());
       this.vms.push(vm);
     }
-    void cpu;
     this.current = null;
   }
 

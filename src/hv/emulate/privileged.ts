@@ -8,7 +8,7 @@
 import * as L from "../../../assembly/layout.js";
 import type { IoSize } from "../../devices/io-bus.js";
 import type { Insn } from "./decode.js";
-import { parseDescriptor, realRing, type TrapEngine } from "../trap/engine.js";
+import { realRing, type TrapEngine } from "../trap/engine.js";
 
 export interface Emulated {
   reason: string;
@@ -210,7 +210,7 @@ export function emulatePrivileged(e: TrapEngine, insn: Insn, eip: number, err: n
     case 0x0f00:
       return group6(e, insn, eip);
     case 0xcf:
-      return iret(e, insn, eip, err);
+      return iret(e, insn, eip);
     case 0xca:
     case 0xcb:
       return farReturn(e, insn, eip);
@@ -467,7 +467,7 @@ function group6(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
 }
 
 /** IRET that faulted at CPL 1: a return to the guest kernel (CS RPL 0, which ring 1 cannot load). */
-function iret(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
+function iret(e: TrapEngine, insn: Insn, eip: number): Emulated | null {
   const cpu = e.cpu;
   if (cpu.eflags & L.EFLAGS_NT) {
     // return from a nested task through the back link (SDM Vol. 3A §7.3, "IRET")
@@ -491,10 +491,7 @@ function iret(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | n
     guestPageFault(e, at(0), eip, false);
     return { reason: "iret", action: "reflected #PF" };
   }
-  if ((newCs & 3) !== 0) {
-    void err;
-    return null; // a genuine fault on a return to ring 3 (or an unsupported ring 1/2 guest)
-  }
+  if ((newCs & 3) !== 0) return null; // a genuine fault (returns to outer rings fault #NP and come through enterOuterRing)
   const d = (newCs & ~3) === 0 ? null : e.guestDescriptor(newCs);
   if (!d || (d.attr & 0x18) !== 0x18 || d.dpl !== 0) return gp(e, eip, newCs & ~3);
   cpu.setSegment(L.SEG_CS, e.realSegment(L.SEG_CS, newCs, d));
@@ -547,7 +544,6 @@ function loadSs(e: TrapEngine, insn: Insn, eip: number, sel: number | null, pop:
   return { reason: "mov ss", action: () => `SS = ${hex(sel | 1)} (the guest's ${hex(sel)} compressed to ring 1)` };
 }
 
-export { parseDescriptor, realRing };
 
 /** True if the guest's outer ring may use `size` ports from `port`: IOPL ≥ CPL, or the guest TSS's I/O bitmap. */
 function userPortAllowed(e: TrapEngine, port: number, size: number): boolean {
@@ -694,7 +690,7 @@ function farTransfer(e: TrapEngine, insn: Insn, eip: number, err: number): Emula
  * present, see TrapEngine.shadowDescriptor): emulate IRET or RETF to that ring, or a far JMP/CALL
  * within the current outer ring, loading the segment caches from the guest's descriptors.
  */
-export function enterRing3(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
+export function enterOuterRing(e: TrapEngine, insn: Insn, eip: number, err: number): Emulated | null {
   const cpu = e.cpu;
   if (insn.o16) return null;
   const ss = cpu.segment(L.SEG_SS);

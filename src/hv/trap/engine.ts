@@ -16,7 +16,7 @@ import {
 } from "../shadow-paging.js";
 import { SensitiveScanner } from "../emulate/sensitive.js";
 import { decode, mnemonic, type Insn } from "../emulate/decode.js";
-import { emulatePrivileged, emulateStore, enterRing3 } from "../emulate/privileged.js";
+import { emulatePrivileged, emulateStore, enterOuterRing } from "../emulate/privileged.js";
 import { exceptionName } from "../exits/triple-fault.js";
 
 /** One trap, as the page's timeline and the tests see it. */
@@ -271,7 +271,7 @@ export class TrapEngine implements GuestMode {
     } else if (vec === L.EXC_NP && (this.isUserCode(err) || this.isCallGate(err))) {
       const insn = this.decodeAt(eip);
       what = insn ? () => mnemonic(insn) : "#NP";
-      const r = insn ? (this.isCallGate(err) ? emulatePrivileged(this, insn, eip, err & ~3) : enterRing3(this, insn, eip, err)) : null;
+      const r = insn ? (this.isCallGate(err) ? emulatePrivileged(this, insn, eip, err & ~3) : enterOuterRing(this, insn, eip, err)) : null;
       if (r) {
         reason = r.reason;
         action = r.action;
