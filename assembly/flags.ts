@@ -35,7 +35,7 @@ let lzSign: u32 = 0x80000000;
 }
 
 /** INC/DEC: like ADD/SUB of 1, but CF is preserved. */
-export function lazyIncDec(op: i32, dst: u32, res: u32, sign: u32): void {
+@inline export function lazyIncDec(op: i32, dst: u32, res: u32, sign: u32): void {
   const cf = getCF();
   fl = (fl & ~EFLAGS_CF) | (cf ? EFLAGS_CF : 0);
   lzOp = op; lzDst = dst; lzSrc = 1; lzRes = res; lzSign = sign;

@@ -75,13 +75,13 @@ export function alu(op: i32, dst: u32, src: u32, size: i32): u32 {
   return alu(op, dst, src, 4);
 }
 
-export function inc(v: u32, size: i32): u32 {
+@inline export function inc(v: u32, size: i32): u32 {
   const r = (v + 1) & sizeMask(size);
   lazyIncDec(LZ_ADD, v, r, sizeSign(size));
   return r;
 }
 
-export function dec(v: u32, size: i32): u32 {
+@inline export function dec(v: u32, size: i32): u32 {
   const r = (v - 1) & sizeMask(size);
   lazyIncDec(LZ_SUB, v, r, sizeSign(size));
   return r;
