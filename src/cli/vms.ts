@@ -30,6 +30,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "cmdline", value: "S", help: "kernel command line" },
   { name: "mem", value: "MiB", help: `guest RAM per VM in MiB (2..1024, default ${DEFAULT_VM_MEM_MIB})` },
   { name: "max-instructions", value: "N", help: "stop each VM after N of its instructions" },
+  { name: "realtime", help: "tie each VM's clocks to the wall clock: idle VMs wait in real time (interactive use; not deterministic)" },
   { name: "stats", help: "print one JSON line of per-VM statistics on stderr at exit" },
   { name: "trace", help: "trap mode: print every trap on stderr as it happens (guest address, instruction, reason, action, host ns)" },
   { name: "help", help: "show this help" },
@@ -116,6 +117,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
     weights = parts.map((w) => parseInteger(w, "weights", 1, 1000));
   }
   const trace = args.flags.has("trace");
+  const realtime = args.flags.has("realtime");
   if (trace && mode !== "trap") throw new UsageError("--trace needs --mode trap (a bare VM has no traps)");
   const workers = args.values.has("workers") ? parseInteger(args.values.get("workers")![0], "workers", 1, MAX_WORKERS) : 1;
   try {
@@ -161,6 +163,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
         if (src === "com1") out.push(k, b);
       },
       timeline: trace,
+      realtime,
       onSensitive: reportSite,
       onTrap: trace
         ? (k, e) => io.stderr.write(`[vm${k}] trap 0x${e.eip.toString(16).padStart(8, "0")} ${e.insn.padEnd(16)} ${e.reason.padEnd(12)} ${e.action} (${e.costNs} ns)\n`)
@@ -183,6 +186,12 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
       flush();
       if (hv.allStopped) break;
       if (ran === 0) {
+        const ms = hv.msUntilWake(); // realtime: a VM's timer is due in ms of wall time
+        if (Number.isFinite(ms)) {
+          const timer = new Promise<void>((r) => setTimeout(r, Math.ceil(ms)));
+          await (input.open ? Promise.race([input.next(), timer]) : timer);
+          continue;
+        }
         if (!input.open) {
           closeInput();
           if (!hv.vms.some((v) => !v.stopped && v.state !== "waiting")) break;
@@ -225,7 +234,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
   const t0 = performance.now();
   let result: RunResult;
   try {
-    result = workers > 1 && !trace ? await runPool() : await runHere();
+    result = workers > 1 && !trace && !realtime ? await runPool() : await runHere();
   } finally {
     input.close();
     flush(true);

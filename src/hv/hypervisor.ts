@@ -32,6 +32,8 @@ export interface HypervisorOptions {
   weights?: number[];
   /** Stop each VM after this many of its instructions. */
   maxInstructions?: number;
+  /** Tie each VM's clocks to the wall clock: an idle VM then waits in real time and costs nothing. */
+  realtime?: boolean;
   /** Record each VM's trap timeline (trap mode). */
   timeline?: boolean;
   /** With `timeline`: every trap as it happens. */
@@ -55,6 +57,8 @@ export class Vm {
   /** Saved vCPU state block while the VM is switched out. */
   readonly block = new Uint8Array(L.STATE_SIZE);
   state: RunState = "running";
+  /** While waiting: performance.now() at which a realtime timer wakes it (Infinity: input only). */
+  wakeAt = Infinity;
   worldSwitches = 0;
   /** Scheduling turns this VM was given. */
   turns = 0;
@@ -113,7 +117,7 @@ export class Hypervisor {
         region: { base, size: this.slotBytes },
         guestRamBytes,
         maxInstructions: opts.maxInstructions,
-        platform: (bus) => new Platform(bus, { ramBytes: guestRamBytes }),
+        platform: (bus) => new Platform(bus, { ramBytes: guestRamBytes, realtime: opts.realtime }),
         onOutput: (src, b) => opts.onOutput?.(k, src, b),
         guestMode: mode === "trap" ? (m) => new TrapEngine(m) : undefined,
       });
@@ -158,7 +162,17 @@ export class Hypervisor {
   /** Input for one VM's COM1. */
   receiveInput(vm: number, bytes: Iterable<number>): void {
     this.vms[vm].machine.receiveInput(bytes);
-    if (this.vms[vm].state === "waiting") this.vms[vm].state = "running";
+    if (this.vms[vm].state === "waiting") {
+      this.vms[vm].state = "running";
+      this.vms[vm].wakeAt = Infinity;
+    }
+  }
+
+  /** Milliseconds until the earliest realtime wake-up of a waiting VM (Infinity: none). */
+  msUntilWake(): number {
+    let t = Infinity;
+    for (const vm of this.vms) if (!vm.stopped && vm.state === "waiting") t = Math.min(t, vm.wakeAt);
+    return t === Infinity ? Infinity : Math.max(0, t - performance.now());
   }
 
   /** All VMs have stopped. */
@@ -174,13 +188,15 @@ export class Hypervisor {
     const n = this.vms.length;
     for (let i = 0; i < n; i++) {
       const vm = this.vms[(this.next + i) % n];
-      if (vm.stopped || vm.state === "waiting") continue;
+      if (vm.stopped || (vm.state === "waiting" && performance.now() < vm.wakeAt)) continue;
       this.next = (vm.id + 1) % n;
       this.switchTo(vm);
       vm.turns++;
       const t0 = performance.now();
       vm.state = vm.machine.runFor(this.quantum * vm.weight);
-      this.seconds += (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      this.seconds += (t1 - t0) / 1000;
+      vm.wakeAt = vm.state === "waiting" ? t1 + vm.machine.wakeAfterMs : Infinity;
       return vm;
     }
     return null;
