@@ -1,11 +1,13 @@
-// Trap-and-emulate for one VM (`--mode trap`): the guest kernel runs deprivileged in ring 1 and its
-// user code in ring 3 on the real core; the hypervisor owns the real GDT (a shadow of the guest's
-// with DPL 0 compressed to 1), the real IDT (limit 0: every INT n raises #GP), the real page tables
-// (shadow paging, src/hv/shadow-paging.ts) and EFLAGS.IOPL (0, so CLI/STI/IN/OUT fault at CPL 1).
-// Every exception exits (STATE_EXC_BITMAP = all ones). This file keeps the virtual CPU (CR0-4,
-// GDTR/IDTR/LDTR/TR, virtual IF and IOPL, MSRs), dispatches each exception exit, and reflects
-// exceptions and interrupts into the guest through the guest's own IDT (SDM Vol. 3A §6.12).
-// Instruction emulation lives in src/hv/emulate/privileged.ts.
+// Trap-and-emulate for one VM (`--mode trap`): the guest kernel runs deprivileged in ring 1 (its
+// rings 1 and 2 too) and its user code in ring 3 on the real core; the hypervisor owns the real GDT
+// (shadows of the guest's: DPL 0 compressed to 1 for the kernel, uncompressed for the outer rings),
+// the real IDT (limit 0: every INT n raises #GP), the real page tables (shadow paging,
+// src/hv/shadow-paging.ts) and EFLAGS.IOPL (0, so CLI/STI/IN/OUT fault at CPL 1). Every exception
+// exits (STATE_EXC_BITMAP = all ones). This file keeps the virtual CPU (CPL, CR0-4,
+// GDTR/IDTR/LDTR/TR, virtual IF and IOPL, MSRs), dispatches each exception exit, reflects
+// exceptions and interrupts into the guest through the guest's own IDT (SDM Vol. 3A §6.12) and
+// performs task switches through the guest's TSSs (§7.3). Instruction emulation lives in
+// src/hv/emulate/privileged.ts.
 import * as L from "../../../assembly/layout.js";
 import type { CpuState, SegmentCache } from "../../core/state.js";
 import type { GuestMode } from "../guest-mode.js";
@@ -243,7 +245,7 @@ export class TrapEngine implements GuestMode {
           action = "stopped: the guest maps the hypervisor's window";
           this.vm.stop({
             reason: "internal-error",
-            message: `trap mode: the guest maps linear 0x${lin.toString(16)}, inside the hypervisor's window 0xffc00000-0xffffffff`,
+            message: `trap mode: the guest maps every 4 MiB slot of its address space; the hypervisor has no room for its window (at 0x${lin.toString(16)})`,
           });
       }
     } else if (vec === L.EXC_GP && (err & 3) === 3 && err !== NO_ERROR && err >>> 3 === L.EXC_DB && this.readByte(eip) !== 0xf1) {
