@@ -6,6 +6,7 @@ import { loadCoreNode } from "../../src/core/load-node.js";
 import { Hypervisor, type VmMode } from "../../src/hv/hypervisor.js";
 import { image, MiB } from "./trap-harness.js";
 import { HV_AREA_BYTES, HV_POOL, HV_SHADOW_GDT } from "../../src/hv/shadow-paging.js";
+import { STRING_IO_CHUNK } from "../../src/hv/emulate/privileged.js";
 
 const PATTERN = 0xdeadbeef;
 const le = (v: number) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
@@ -99,6 +100,29 @@ describe("a hostile guest between two tick VMs", () => {
         expect(tables(0, HV_SHADOW_GDT).includes(PATTERN)).toBe(false);
         expect(tables(HV_POOL, HV_AREA_BYTES).includes(PATTERN)).toBe(false);
       }
+    });
+  }
+});
+
+describe("a long REP INSB", () => {
+  // rep insb of 10000 bytes from unmapped port 0x80 (reads 0xFF) to 0x200000; exit 0 if ECX is 0,
+  // EDI is past the buffer and its last byte is 0xFF, else 1.
+  const code = [
+    0xfc, 0xbf, ...le(0x200000), 0xb9, ...le(10000), 0xba, ...le(0x80), 0xf3, 0x6c,
+    0x83, 0xf9, 0x00, 0x75, 0x15,
+    0x81, 0xff, ...le(0x200000 + 10000), 0x75, 0x0d,
+    0x80, 0x3d, ...le(0x200000 + 9999), 0xff, 0x75, 0x04,
+    0xb0, 0x00, 0xe6, 0xf4,
+    0xb0, 0x01, 0xe6, 0xf4,
+  ];
+  for (const mode of ["bare", "trap"] as const) {
+    it(`${mode}: completes; trap mode emulates it in chunks, so one exit never holds the host long`, async () => {
+      const core = await loadCoreNode();
+      const hv = new Hypervisor({ core, count: 1, mode, guestRamBytes: 4 * MiB, maxInstructions: 1_000_000 });
+      hv.boot(flatImage(code), { kernelName: "insb", modules: [] });
+      hv.runToEnd();
+      expect(hv.vms[0].stopped?.debugExit?.value).toBe(0);
+      if (mode === "trap") expect(hv.stats()[0].trapExits.io).toBe(Math.ceil(10000 / STRING_IO_CHUNK) + 1); // + the exit write
     });
   }
 });

@@ -17,6 +17,8 @@ export interface Emulated {
 }
 
 const NO_ERROR = 0xffffffff;
+/** REP INS/OUTS elements emulated per exit. */
+export const STRING_IO_CHUNK = 4096;
 const CR0_DEFINED =
   L.CR0_PE | L.CR0_MP | L.CR0_EM | L.CR0_TS | L.CR0_ET | L.CR0_NE | L.CR0_WP | L.CR0_AM | L.CR0_NW | L.CR0_CD | L.CR0_PG;
 const CR4_SUPPORTED = L.CR4_TSD | L.CR4_PSE | 0x100;
@@ -277,7 +279,9 @@ function stringIo(e: TrapEngine, insn: Insn, eip: number): Emulated {
   const idx = out ? L.REG_ESI : L.REG_EDI;
   const segBase = out ? cpu.segment(insn.seg >= 0 ? insn.seg : L.SEG_DS).base : cpu.segment(L.SEG_ES).base;
   let done = 0;
-  while (count > 0) {
+  // A long REP is emulated in chunks: EIP stays on the instruction until ECX reaches 0, so a
+  // guest cannot hold the host (and the other VMs) in one exit.
+  while (count > 0 && done < STRING_IO_CHUNK) {
     const off = cpu.reg(idx) & mask;
     const lin = (segBase + off) >>> 0;
     if (out) {
@@ -300,7 +304,7 @@ function stringIo(e: TrapEngine, insn: Insn, eip: number): Emulated {
     done++;
     if (insn.rep) cpu.setReg(L.REG_ECX, insn.a16 ? (cpu.reg(L.REG_ECX) & 0xffff0000) | count : count);
   }
-  next(e, eip, insn);
+  if (count === 0) next(e, eip, insn);
   return { reason: "io", action: () => `${out ? "OUTS" : "INS"} ${done} × ${size} bytes at port ${hex(port)}` };
 }
 
