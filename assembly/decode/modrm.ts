@@ -3,8 +3,8 @@
 // and segment overrides. Sets the globals below for the instruction handlers.
 
 import { SEG_DS, SEG_SS } from "../layout";
-import { reg32, reg16, a32, segOvr, segBase, checkSegRead, segUnusable } from "../state";
-import { fetch8, fetch32, fetch16 } from "../mmu/memory";
+import { reg32, reg16, a32, segOvr, segBase, checkSegRead, segUnusable, eip } from "../state";
+import { fetch8, fetch32, fetch16, peekCode32 } from "../mmu/memory";
 
 export let modrm: u32 = 0; //    the ModR/M byte
 export let rmIsReg: bool = false;
@@ -18,6 +18,69 @@ export let eaEspBase: bool = false; // valid when ModR/M has a SIB byte: its bas
 
 /** Fetch the ModR/M byte (and SIB/displacement) and compute the operand address. */
 export function decodeModrm(): void {
+  if (a32) {
+    const w64 = peekCode32();
+    if (w64 >= 0) { decode32FromWord(<u32>w64); return; }
+  }
+  decodeModrmBytes();
+}
+
+/**
+ * 32-bit addressing from the four code bytes at EIP (ModR/M, SIB, disp8 fit; a disp32 is
+ * fetched after them). Consumes exactly the bytes the form uses.
+ */
+@inline function decode32FromWord(w: u32): void {
+  const e = eip;
+  const m = w & 0xff;
+  modrm = m;
+  if (m >= 0xc0) { eip = e + 1; rmIsReg = true; return; }
+  rmIsReg = false;
+  const mod = m >> 6;
+  const rm = <i32>(m & 7);
+  let off: u32;
+  let seg = SEG_DS;
+  if (rm != 4) {
+    if (mod == 0) {
+      eip = e + 1;
+      off = rm == 5 ? fetch32() : reg32(rm);
+    } else if (mod == 1) {
+      eip = e + 2;
+      off = reg32(rm) + <u32>(<i32>(<i8>(w >> 8)));
+      if (rm == 5) seg = SEG_SS;
+    } else {
+      eip = e + 1;
+      off = reg32(rm) + fetch32();
+      if (rm == 5) seg = SEG_SS;
+    }
+  } else {
+    const sib = (w >> 8) & 0xff;
+    const base = <i32>(sib & 7);
+    const index = <i32>((sib >> 3) & 7);
+    if (base == 5 && mod == 0) {
+      eip = e + 2;
+      off = fetch32();
+    } else {
+      off = reg32(base);
+      if (base == 4 || base == 5) seg = SEG_SS;
+      eaEspBase = base == 4;
+      if (mod == 1) {
+        eip = e + 3;
+        off += <u32>(<i32>(<i8>(w >> 16)));
+      } else {
+        eip = e + 2;
+        if (mod == 2) off += fetch32();
+      }
+    }
+    if (index != 4) off += reg32(index) << (sib >> 6);
+  }
+  if (segOvr >= 0) seg = segOvr;
+  eaOff = off;
+  eaSeg = seg;
+  eaLin = segBase(seg) + off;
+  if (segUnusable != 0) checkSegRead(seg);
+}
+
+function decodeModrmBytes(): void {
   const m = fetch8();
   modrm = m;
   if (m >= 0xc0) { rmIsReg = true; return; }
@@ -54,7 +117,7 @@ export function decodeModrm(): void {
   if (segUnusable != 0) checkSegRead(seg);
 }
 
-function ea32(m: u32): void {
+@inline function ea32(m: u32): void {
   const mod = m >> 6;
   const rm = <i32>(m & 7);
   let seg = SEG_DS;

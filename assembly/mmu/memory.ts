@@ -249,6 +249,16 @@ function fetchSlow8(): u32 {
   return fetchSlow8();
 }
 
+/**
+ * The next four code bytes without consuming them, or -1 (as i64) when fewer than four are in the
+ * cached code page (the caller then fetches byte by byte).
+ */
+@inline export function peekCode32(): i64 {
+  const off = <u64>eip - codeStart;
+  if (off <= 0xffc) return <i64>load<u32>(codeHost + <u32>off);
+  return -1;
+}
+
 @inline export function fetch16(): u32 {
   const e = eip;
   const off = <u64>e - codeStart;
