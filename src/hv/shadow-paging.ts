@@ -230,7 +230,7 @@ export class ShadowPaging {
   /** Guest frames holding the guest's GDT/LDT: written only through one-instruction steps. */
   private readonly watched = new Set<number>();
   /** Called after a step changed a watched frame. */
-  onWatchedWrite: () => void = () => {};
+  onWatchedWrite: (frame: number, dwords: number[]) => void = () => {};
 
   /** Watch exactly `frames` (replacing the previous set); write-protect their current mappings. */
   watch(frames: Iterable<number>): void {
@@ -399,18 +399,18 @@ export class ShadowPaging {
     this.pending = null;
     const e = this.rd(p.spte);
     if (e >>> 12 === p.frame) this.wr(p.spte, e & ~L.PTE_W);
-    let changed = false;
+    const changed: number[] = [];
     const now = this.framePage(p.frame);
     const tracked = this.isTracked(p.frame);
     for (let k = 0; k < 1024; k++) {
       if (now[k] !== p.before[k]) {
-        changed = true;
+        changed.push(k);
         if (tracked) this.entryChanged(p.frame, k);
       }
     }
     this.dirty = true;
     this.settle();
-    if (changed && this.watched.has(p.frame)) this.onWatchedWrite();
+    if (changed.length && this.watched.has(p.frame)) this.onWatchedWrite(p.frame, changed);
   }
 
   /** Apply a window move that a page-directory write made necessary. */
@@ -428,11 +428,8 @@ export class ShadowPaging {
       this.entryChanged(frame, (gpa & 0xfff) >>> 2);
       this.settle();
     }
-    if (this.watched.has(frame)) this.watchedDirty = true;
+    if (this.watched.has(frame)) this.onWatchedWrite(frame, [(gpa & 0xfff) >>> 2]);
   }
-
-  /** A hypervisor write reached a watched (GDT/LDT) frame: the owner resynchronises before the guest runs. */
-  watchedDirty = false;
 
   private entryChanged(frame: number, k: number): void {
     for (const table of this.derived.get(frame) ?? []) {

@@ -121,7 +121,7 @@ export class TrapEngine implements GuestMode {
       this.watchTables();
     };
     this.shadow.onWindowMove = () => this.applyWindow();
-    this.shadow.onWatchedWrite = () => this.syncShadowGdt();
+    this.shadow.onWatchedWrite = (frame, dwords) => this.tableWritten(frame, dwords);
     this.mem.onWrite = (gpa) => this.shadow.noteWrite(gpa);
   }
 
@@ -159,10 +159,6 @@ export class TrapEngine implements GuestMode {
     const cpu = this.cpu;
     // run() reloads EIP, EFLAGS, CPL and the segment caches from the state block itself; only a
     // changed or removed shadow entry needs sync() (it flushes the core's TLB).
-    if (this.shadow.watchedDirty) {
-      this.shadow.watchedDirty = false;
-      this.syncShadowGdt();
-    }
     if (this.shadow.dirty) {
       this.shadow.dirty = false;
       this.core().sync();
@@ -494,34 +490,56 @@ export class TrapEngine implements GuestMode {
   }
 
   private copyShadowTable(guestBase: number, limit: number, at: number, bytes: number, skipNull: boolean, outerAt = -1): boolean {
-    const view = this.mem.regionView;
     const n = Math.min(bytes, limit + 1) >>> 3;
     let changed = false;
-    for (let i = 0; i < n; i++) {
-      let lo = 0;
-      let hi = 0;
-      if (i > 0 || !skipNull) {
-        const glo = this.mem.read(guestBase + 8 * i, 4);
-        const ghi = glo === null ? null : this.mem.read(guestBase + 8 * i + 4, 4);
-        if (glo !== null && ghi !== null) {
-          [lo, hi] = this.shadowDescriptor(glo, ghi);
-          if (outerAt >= 0) {
-            const [olo, ohi] = this.shadowDescriptor(glo, ghi, true);
-            view.setUint32(outerAt + 8 * i, olo, true);
-            view.setUint32(outerAt + 8 * i + 4, ohi, true);
-          }
-        } else if (outerAt >= 0) {
-          view.setUint32(outerAt + 8 * i, 0, true);
-          view.setUint32(outerAt + 8 * i + 4, 0, true);
-        }
-      }
-      if (view.getUint32(at + 8 * i, true) !== lo || view.getUint32(at + 8 * i + 4, true) !== hi) {
-        view.setUint32(at + 8 * i, lo, true);
-        view.setUint32(at + 8 * i + 4, hi, true);
-        changed = true;
+    for (let i = 0; i < n; i++) changed = this.copyShadowEntry(guestBase, i, at, skipNull, outerAt) || changed;
+    return changed;
+  }
+
+  /** Shadow entry `i` of a guest table (and of the outer rings' copy when `outerAt` ≥ 0); true if it changed. */
+  private copyShadowEntry(guestBase: number, i: number, at: number, skipNull: boolean, outerAt: number): boolean {
+    const view = this.mem.regionView;
+    let lo = 0;
+    let hi = 0;
+    let olo = 0;
+    let ohi = 0;
+    if (i > 0 || !skipNull) {
+      const glo = this.mem.read(guestBase + 8 * i, 4);
+      const ghi = glo === null ? null : this.mem.read(guestBase + 8 * i + 4, 4);
+      if (glo !== null && ghi !== null) {
+        [lo, hi] = this.shadowDescriptor(glo, ghi);
+        [olo, ohi] = this.shadowDescriptor(glo, ghi, true);
       }
     }
-    return changed;
+    if (outerAt >= 0) {
+      view.setUint32(outerAt + 8 * i, olo, true);
+      view.setUint32(outerAt + 8 * i + 4, ohi, true);
+    }
+    if (view.getUint32(at + 8 * i, true) === lo && view.getUint32(at + 8 * i + 4, true) === hi) return false;
+    view.setUint32(at + 8 * i, lo, true);
+    view.setUint32(at + 8 * i + 4, hi, true);
+    return true;
+  }
+
+  /** Guest frame → linear page bases of its GDT/LDT that it holds (the watched frames). */
+  private readonly tablePages = new Map<number, number[]>();
+
+  /**
+   * The guest wrote dwords `dwords` of watched frame `frame`: refresh just the shadow descriptors
+   * they belong to (a whole-table rebuild per store would let a guest make every store cost
+   * thousands of reads).
+   */
+  private tableWritten(frame: number, dwords: number[]): void {
+    const hv = this.shadow.hvBase;
+    for (const page of this.tablePages.get(frame) ?? []) {
+      for (const k of dwords) {
+        const lin = (page + 4 * k) >>> 0;
+        const g = (lin - this.gdtr.base) >>> 0;
+        if (g <= this.gdtr.limit && g < HV_SHADOW_GDT_BYTES) this.copyShadowEntry(this.gdtr.base, g >>> 3, hv + HV_SHADOW_GDT, true, hv + HV_SHADOW_GDT_OUTER);
+        const l = (lin - this.ldt.base) >>> 0;
+        if (this.ldt.selector & ~3 && l <= this.ldt.limit) this.copyShadowEntry(this.ldt.base, l >>> 3, hv + HV_SHADOW_LDT, false, -1);
+      }
+    }
   }
 
   /**
@@ -542,16 +560,19 @@ export class TrapEngine implements GuestMode {
 
   /** Watch the guest frames of its GDT and LDT (their linear-to-physical mapping may change with CR3). */
   watchTables(): void {
-    const frames = new Set<number>();
+    this.tablePages.clear();
     const add = (base: number, limit: number) => {
-      for (let p = base & ~0xfff; p <= base + limit; p += 4096) {
+      for (let p = (base & ~0xfff) >>> 0; p <= base + limit; p += 4096) {
         const t = this.mem.translate(p >>> 0, false, false, false);
-        if (t) frames.add(t.gpa >>> 12);
+        if (!t) continue;
+        const list = this.tablePages.get(t.gpa >>> 12) ?? [];
+        if (!list.includes(p)) list.push(p);
+        this.tablePages.set(t.gpa >>> 12, list);
       }
     };
     add(this.gdtr.base, Math.min(this.gdtr.limit, HV_SHADOW_GDT_BYTES - 1));
     if (this.ldt.selector & ~3) add(this.ldt.base, this.ldt.limit);
-    this.shadow.watch(frames);
+    this.shadow.watch(this.tablePages.keys());
   }
 
   /** The guest's LDT (selector, base, limit) as its LLDT set it. */
