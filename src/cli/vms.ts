@@ -121,7 +121,7 @@ async function vms(argv: readonly string[], io: CliIo): Promise<number> {
   if (trace && mode !== "trap") throw new UsageError("--trace needs --mode trap (a bare VM has no traps)");
   const workers = args.values.has("workers") ? parseInteger(args.values.get("workers")![0], "workers", 1, MAX_WORKERS) : 1;
   try {
-    checkVmSizes(count, memMiB << 20);
+    checkVmSizes(Math.ceil(count / Math.min(workers, count)), memMiB << 20, mode); // each worker holds its share
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;

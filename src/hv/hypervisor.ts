@@ -10,7 +10,7 @@
 // STATE_RAM_BASE/STATE_RAM_SIZE, devices are per VM, and in trap mode the guest never sees the
 // hypervisor area at the top of its slice (src/hv/shadow-paging.ts).
 import * as L from "../../assembly/layout.js";
-import type { Core } from "../core/core.js";
+import { GuestRamError, type Core } from "../core/core.js";
 import { Platform } from "../devices/platform.js";
 import { Machine, type MachineStop, type OutputSource, type RunState } from "./vm.js";
 import type { MultibootOptions } from "./multiboot.js";
@@ -44,12 +44,23 @@ export interface HypervisorOptions {
 }
 
 export const DEFAULT_QUANTUM = 1_000_000;
+/** A wasm32 memory holds at most 65536 pages of 64 KiB. */
+const MAX_WASM_BYTES = 65536 * 65536;
 
-/** Throws RangeError unless `count` VMs of `guestRamBytes` each can be built. */
-export function checkVmSizes(count: number, guestRamBytes: number): void {
+/**
+ * Throws RangeError unless `count` VMs of `guestRamBytes` each can be built, and GuestRamError if
+ * they cannot all fit in one wasm memory (one core instance holds every VM it runs).
+ */
+export function checkVmSizes(count: number, guestRamBytes: number, mode: VmMode = "bare"): void {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`VM count ${count} must be a positive whole number`);
   if (!Number.isInteger(guestRamBytes) || guestRamBytes < 2 << 20 || guestRamBytes % 4096 !== 0) {
     throw new RangeError(`RAM size ${guestRamBytes} must be a multiple of 4 KiB and at least 2 MiB`);
+  }
+  const slot = guestRamBytes + (mode === "trap" ? HV_AREA_BYTES : 0);
+  if (slot * count > MAX_WASM_BYTES - L.RAM_AREA_BASE) {
+    throw new GuestRamError(
+      `${count} VMs of ${slot / (1 << 20)} MiB need ${((slot * count) / (1 << 30)).toFixed(1)} GiB, more than one wasm memory holds (4 GiB)`,
+    );
   }
 }
 
@@ -106,6 +117,7 @@ export class Hypervisor {
     this.mode = mode;
     this.quantum = opts.quantum ?? DEFAULT_QUANTUM;
     this.slotBytes = guestRamBytes + (mode === "trap" ? HV_AREA_BYTES : 0);
+    checkVmSizes(count, guestRamBytes, mode);
     core.init(this.slotBytes * count);
     const template = this.blockView().slice();
     for (let k = 0; k < count; k++) {

@@ -114,6 +114,8 @@ describe("tabvisor vms", () => {
     [["vms", "/nonexistent.elf"], "cannot read kernel"],
     [["vms", "--guest", "tick", "--count", "2", "--weights", "1"], "--weights needs 2"],
     [["vms", "--guest", "tick", "--quantum", "10"], "--quantum must be between"],
+    [["vms", "--guest", "tick", "--mode", "trap", "--count", "64", "--mem", "1024"], "more than one wasm memory holds"],
+    [["vms", "--guest", "tick", "--count", "2", "--trace"], "--trace needs --mode trap"],
   ])("usage error %j: one line, status 2", async (argv, msg) => {
     const r = await cli(argv as string[]);
     expect(r.status).toBe(2);
