@@ -10,8 +10,11 @@ const UNIX_SCRIPT = "echo hi | wc\nls /bin\nps\nsigcheck\npoweroff\n";
 async function sameAsBare(kernel: Uint8Array, opts: Parameters<typeof runVms>[3] = {}, vms = 2) {
   const bare = await runVms(kernel, 1, "bare", opts);
   const trap = await runVms(kernel, vms, "trap", opts);
+  const bareInsns = bare.hv.stats()[0].instructions;
   for (let k = 0; k < vms; k++) {
     expect(trap.out[k], `vm${k}`).toBe(bare.out[0]);
+    // the same virtual time: retries the hypervisor causes are not counted
+    expect(trap.hv.stats()[k].instructions, `vm${k} instructions`).toBe(bareInsns);
     expect(trap.hv.vms[k].stopped?.reason, `vm${k}`).toBe(bare.hv.vms[0].stopped?.reason);
     expect(trap.hv.vms[k].stopped?.debugExit?.value, `vm${k}`).toBe(bare.hv.vms[0].stopped?.debugExit?.value);
   }

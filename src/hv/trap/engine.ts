@@ -202,6 +202,7 @@ export class TrapEngine implements GuestMode {
         case "filled":
           reason = "#PF shadow";
           action = "filled the shadow entry from the guest's tables";
+          this.retry();
           break;
         case "guest-fault":
           reason = "#PF guest";
@@ -213,11 +214,13 @@ export class TrapEngine implements GuestMode {
           const inLdt = out.offset >= HV_SHADOW_GDT_BYTES && out.offset < HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT;
           const index = ((out.offset - (inLdt ? HV_SHADOW_GDT_BYTES : out.offset >= HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT ? HV_SHADOW_GDT_OUTER - HV_SHADOW_GDT : 0)) >>> 3) as number;
           this.markAccessed((index << 3) | (inLdt ? 4 : 0));
+          this.retry();
           reason = "accessed bit";
           action = () => `set the accessed bit of ${inLdt ? "LDT" : "GDT"} entry ${index} in the guest's table and the shadow`;
           break;
         }
         case "window-moved":
+          this.retry();
           reason = "#PF window";
           action = () => `the guest maps the hypervisor's window: moved it to 0x${this.shadow.windowLinear.toString(16)}`;
           break;
@@ -233,6 +236,7 @@ export class TrapEngine implements GuestMode {
           } else {
             action = () => `stepping one write to the guest's ${where} at frame 0x${out.frame.toString(16)}`;
             this.shadow.beginStep(lin, out.frame);
+            this.retry();
           }
           break;
         }
@@ -259,6 +263,7 @@ export class TrapEngine implements GuestMode {
         reason = r.reason;
         action = r.action;
       } else if (err !== 0 && err !== NO_ERROR && (err & 2) === 0 && this.syncShadowGdt()) {
+        this.retry();
         reason = "#GP";
         action = "shadow GDT resynchronised; retrying";
       } else {
@@ -279,6 +284,7 @@ export class TrapEngine implements GuestMode {
         this.reflect(vec, err, "exception", eip);
       }
     } else if ((vec === L.EXC_NP || vec === L.EXC_SS || vec === L.EXC_TS) && this.syncShadowGdt()) {
+      this.retry();
       reason = exceptionName(vec);
       action = "shadow GDT resynchronised; retrying";
     } else {
@@ -301,6 +307,17 @@ export class TrapEngine implements GuestMode {
    * nothing to do, run() reloads all of them; kept as the one place to say so.
    */
   touch(): void {}
+
+  /**
+   * The faulting instruction will run again (the hypervisor only fixed its own state: a shadow
+   * entry, the window, an accessed bit, the shadow GDT, or it single-steps the write). The core
+   * counted the faulting attempt as executed, as it does for every exception; the retry is
+   * counted again, so take the attempt back: the VM's clock (STATE_INSN_COUNT) then advances as
+   * on bare metal, where none of this happens.
+   */
+  private retry(): void {
+    this.cpu.setU64(L.STATE_INSN_COUNT, this.cpu.insnCount - 1n);
+  }
 
   count(reason: string): void {
     this.counters.exits[reason] = (this.counters.exits[reason] ?? 0) + 1;
