@@ -94,6 +94,14 @@ export function softwareInterrupt(vec: i32, kind: i32): void {
 export function deliverSingleStep(): void {
   const dr6 = STATE_BASE + STATE_DR + 6 * 4;
   store<u32>(dr6, load<u32>(dr6) | 0x4000);
+  if ((load<u32>(STATE_BASE + STATE_EXC_BITMAP) & (1 << EXC_DB)) != 0) {
+    // guest mode: the trap exits like any exception in the bitmap, EIP past the instruction
+    store<u32>(STATE_BASE + STATE_EXIT_VECTOR, EXC_DB);
+    store<i32>(STATE_BASE + STATE_EXIT_ERROR, -1);
+    store<u32>(STATE_BASE + STATE_EXIT_EIP, eip);
+    requestExit(EXIT_EXCEPTION);
+    return;
+  }
   bumpStat(STATE_STAT_EXCEPTIONS);
   insnEip = eip;
   deliver(EXC_DB, -1, INT_EXCEPTION, eip);

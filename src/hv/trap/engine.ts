@@ -248,9 +248,9 @@ export class TrapEngine implements GuestMode {
             message: `trap mode: the guest maps every 4 MiB slot of its address space; the hypervisor has no room for its window (at 0x${lin.toString(16)})`,
           });
       }
-    } else if (vec === L.EXC_GP && (err & 3) === 3 && err !== NO_ERROR && err >>> 3 === L.EXC_DB && this.readByte(eip) !== 0xf1) {
-      // The core delivers the single-step #DB trap through the real IDT (limit 0) instead of
-      // exiting for it: the #GP(IDT|EXT) names the vector. EIP is already past the instruction.
+    } else if (vec === L.EXC_DB) {
+      // The single-step trap exits like any exception in the bitmap, EIP already past the
+      // stepped instruction (docs/core-api.md).
       reason = "#DB";
       action = "single-step trap reflected to the guest";
       this.dr[6] |= 0x4000; // DR6.BS
