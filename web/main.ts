@@ -6,6 +6,7 @@ import { DEFAULT_GUEST, GUESTS, guestConfig, prefetchGuest } from "./guests.js";
 import { MachinePanel } from "./panels/machine-panel.js";
 import { KernelForm } from "./panels/kernel-form.js";
 import { mountContainerViews } from "./panels/container-views.js";
+import { mountHypervisorView } from "./panels/hypervisor-view.js";
 import type { MachineConfig } from "../src/worker/protocol.js";
 
 /** How often each panel's statistics are fetched from its worker. */
@@ -114,6 +115,7 @@ async function init(): Promise<void> {
   isolationEl.textContent = `cross-origin isolated (${iso.via === "headers" ? "COOP/COEP headers" : "service worker"}); each machine runs in its own worker.`;
   isolationEl.classList.add("good");
   mountContainerViews(document.getElementById("container-views")!);
+  mountHypervisorView(document.getElementById("hypervisor-view")!);
   setInterval(() => {
     for (const p of panels) void p.refresh().catch(() => {});
   }, STATS_INTERVAL_MS);
