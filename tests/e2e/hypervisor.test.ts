@@ -1,6 +1,7 @@
 // The hypervisor view in headless Chromium (the page as npm start serves it): two tick VMs in
 // trap mode each print the tick checksum in their own terminal while the trap timeline fills;
-// "Pause timeline" freezes the table while a unix VM keeps running and trapping; the popf guest
+// with two unix VMs, typing reaches only the VM typed into, "Pause timeline" freezes the table
+// while the VMs keep running and trapping, "Pause VMs" stops them; the popf guest
 // shows its sensitive-but-unprivileged instructions with their guest addresses and problems.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -34,7 +35,7 @@ async function open(page: Page, guest: string, count: number): Promise<void> {
 
 const vmText = (page: Page, vm: number) => page.evaluate((k) => window.tabvisorHypervisor.panels[0].cards[k]?.text() ?? "", vm);
 const topRow = (page: Page) => page.locator(".hv-timeline tbody tr").first().textContent();
-const panelFigure = (page: Page, f: "updates") => page.evaluate((k) => window.tabvisorHypervisor.panels[0][k], f);
+const updates = (page: Page) => page.evaluate(() => window.tabvisorHypervisor.panels[0].updates);
 
 describe("hypervisor view", () => {
   it("runs 2 tick VMs in trap mode, each in its own terminal, and fills the trap timeline", async () => {
@@ -60,24 +61,40 @@ describe("hypervisor view", () => {
     await page.close();
   });
 
-  it("freezes the timeline on 'Pause timeline' while the VM keeps running, and resumes it", async () => {
+  it("sends typed input to its own VM, freezes the timeline on 'Pause timeline' while the VMs run, and pauses the VMs", async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
-    await open(page, "unix", 1);
-    await expect.poll(() => vmText(page, 0), POLL).toMatch(/# $/);
+    await open(page, "unix", 2);
+    for (const k of [0, 1]) await expect.poll(() => vmText(page, k), POLL).toMatch(/# $/);
+    await page.locator('.hv-vm[data-vm="1"] .screen').click();
+    await page.keyboard.type("echo vm-one\n");
+    await expect.poll(() => vmText(page, 1), POLL).toMatch(/\nvm-one\n# $/);
+    expect(await vmText(page, 0)).not.toContain("vm-one");
+
     const live = await topRow(page);
     await expect.poll(() => topRow(page), POLL).not.toBe(live);
     await page.locator('.hv-view button[data-act="timeline"]').click();
     expect(await page.locator(".hv-timeline .note").textContent()).toMatch(/VMs keep running/);
     const frozen = await topRow(page);
-    const insns = await page.locator('dd[data-figure="instructions"]').textContent();
-    const seen = await panelFigure(page, "updates");
+    const insns = () => page.locator('.hv-vm[data-vm="0"] dd[data-figure="instructions"]').textContent();
+    const before = await insns();
+    const seen = await updates(page);
     // Ten more updates arrive, the VM retires more instructions, the table stays as it was.
-    await expect.poll(() => panelFigure(page, "updates"), POLL).toBeGreaterThan(seen + 10);
-    await expect.poll(() => page.locator('dd[data-figure="instructions"]').textContent(), POLL).not.toBe(insns);
+    await expect.poll(() => updates(page), POLL).toBeGreaterThan(seen + 10);
+    await expect.poll(insns, POLL).not.toBe(before);
     expect(await topRow(page)).toBe(frozen);
     await page.locator('.hv-view button[data-act="timeline"]').click();
     await expect.poll(() => topRow(page), POLL).not.toBe(frozen);
+
+    // Pause VMs: once the worker reports them paused, their figures stay still over ten updates.
+    await page.locator('.hv-view button[data-act="run"]').click();
+    await expect.poll(() => page.locator(".hv-view").getAttribute("data-running"), POLL).toBe("false");
+    const paused = await insns();
+    const at = await updates(page);
+    await expect.poll(() => updates(page), POLL).toBeGreaterThan(at + 10);
+    expect(await insns()).toBe(paused);
+    await page.locator('.hv-view button[data-act="run"]').click();
+    await expect.poll(insns, POLL).not.toBe(paused);
     expect(errors).toEqual([]);
     await page.close();
   });
