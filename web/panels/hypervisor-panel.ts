@@ -14,6 +14,9 @@ export const UPDATE_MS = 200;
 /** Rows the timeline table keeps. */
 export const TIMELINE_ROWS = 200;
 
+/** Browsers coarsen performance.now() (5 µs when cross-origin isolated), so short traps read 0 ns or 5 µs. */
+const COST_NOTE = " Host cost is measured with performance.now(), which this browser rounds (typically to 5 µs).";
+
 const fmt = (n: number) => n.toLocaleString("en-US");
 const hex = (n: number) => "0x" + (n >>> 0).toString(16).padStart(8, "0");
 const cost = (ns: number) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${Math.round(ns)} ns`);
@@ -122,7 +125,7 @@ export class HypervisorPanel {
     this.message = el("p", { class: "message", role: "status" });
     this.grid = el("div", { class: "hv-grid" });
     const timeline = el("div", { class: "hv-timeline" });
-    this.timelineNote = el("p", { class: "note" }, "Trap timeline, newest first (all VMs).");
+    this.timelineNote = el("p", { class: "note" }, "Trap timeline, newest first (all VMs)." + COST_NOTE);
     const table = el("table");
     table.innerHTML = "<thead><tr><th>#</th><th>VM</th><th>guest address</th><th>instruction</th><th>reason</th><th>what the hypervisor did</th><th>host cost</th></tr></thead>";
     this.tbody = table.createTBody();
@@ -156,6 +159,7 @@ export class HypervisorPanel {
     this.timelineNote.textContent = on
       ? "Timeline paused: the VMs keep running (their terminals and counters stay live); traps meanwhile are not added."
       : "Trap timeline, newest first (all VMs).";
+    if (!on) this.timelineNote.textContent += COST_NOTE;
   }
 
   private async toggleRunning(): Promise<void> {
@@ -188,7 +192,7 @@ export class HypervisorPanel {
       `${fmt(insns)} guest instructions · ${fmt(u.worldSwitches)} world switches · ${u.seconds.toFixed(2)} s of host time in VMs · ` +
       (u.finished ? "every VM has stopped" : u.running ? "running" : "VMs paused");
     this.el.dataset.running = String(u.running);
-    this.runButton.textContent = u.running ? "Pause VMs" : "Resume VMs";
+    this.runButton.textContent = u.finished ? "VMs stopped" : u.running ? "Pause VMs" : "Resume VMs";
     if (u.finished) this.runButton.disabled = true;
     if (this.timelinePaused || u.traps.length === 0) return;
     for (const r of u.traps) this.rows.unshift(r);
