@@ -69,6 +69,11 @@ export interface RtcOptions {
   ramBytes?: number;
 }
 
+/** The time and date registers (not the alarms), kept in BCD or binary per status B. */
+function isTimeRegister(reg: number): boolean {
+  return reg === RTC_SECONDS || reg === RTC_MINUTES || reg === RTC_HOURS || (reg >= RTC_DAY_OF_WEEK && reg <= RTC_YEAR) || reg === CMOS_CENTURY;
+}
+
 export class Rtc implements PortDevice {
   readonly name = "rtc-cmos";
   readonly cmos = new Uint8Array(128);
@@ -297,16 +302,8 @@ export class Rtc implements PortDevice {
     const c = this.clock.now;
     this.sync(c);
     const reg = this.index;
+    if (isTimeRegister(reg)) return this.readTime(reg);
     switch (reg) {
-      case RTC_SECONDS:
-      case RTC_MINUTES:
-      case RTC_HOURS:
-      case RTC_DAY_OF_WEEK:
-      case RTC_DAY_OF_MONTH:
-      case RTC_MONTH:
-      case RTC_YEAR:
-      case CMOS_CENTURY:
-        return this.readTime(reg);
       case RTC_REG_A: {
         const uip = this.heldUs === null && this.nowUs(c) % US_PER_S >= US_PER_S - UIP_US;
         return this.cmos[RTC_REG_A] | (uip ? REG_A_UIP : 0);
@@ -334,17 +331,12 @@ export class Rtc implements PortDevice {
     const c = this.clock.now;
     this.sync(c);
     const reg = this.index;
+    if (isTimeRegister(reg)) {
+      this.writeTime(reg, value);
+      this.reschedule(c);
+      return;
+    }
     switch (reg) {
-      case RTC_SECONDS:
-      case RTC_MINUTES:
-      case RTC_HOURS:
-      case RTC_DAY_OF_WEEK:
-      case RTC_DAY_OF_MONTH:
-      case RTC_MONTH:
-      case RTC_YEAR:
-      case CMOS_CENTURY:
-        this.writeTime(reg, value);
-        break;
       case RTC_REG_A:
         this.cmos[RTC_REG_A] = value & 0x7f;
         this.lastPeriod = this.periodTicks() === 0n ? 0n : this.clock.ticksAt(c, RTC_HZ) / this.periodTicks();
