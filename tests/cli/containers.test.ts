@@ -4,26 +4,14 @@
 // PID 1, hostname and root, none seeing another's processes or files; --stats.
 import { describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
-import { main } from "../../src/cli/main.js";
-import type { CliIo, InStream } from "../../src/cli/io.js";
+import type { InStream } from "../../src/cli/io.js";
+import { cli as runCli } from "./in-process.js";
 import { CTRD_MISSING, ctrdAvailable } from "../containers/harness.js";
 
 const HAVE_CTRD = ctrdAvailable();
 
-async function cli(argv: string[], input: string | null = null) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (to: string[]) => ({
-    write(chunk: Uint8Array | string) {
-      to.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1"));
-      return true;
-    },
-  });
-  const stdin = input === null ? null : (Readable.from([Buffer.from(input)]) as unknown as InStream);
-  const io: CliIo = { stdout: sink(out), stderr: sink(err), stdin };
-  const status = await main(argv, io);
-  return { status, stdout: out.join(""), stderr: err.join("") };
-}
+const cli = (argv: string[], input: string | null = null) =>
+  runCli(argv, input === null ? null : (Readable.from([Buffer.from(input)]) as unknown as InStream));
 
 describe("tabvisor containers: usage", () => {
   it.each([

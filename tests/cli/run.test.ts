@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Readable } from "node:stream";
-import { main } from "../../src/cli/main.js";
-import type { CliIo, InStream } from "../../src/cli/io.js";
+import { cli, type CliResult } from "./in-process.js";
+import type { InStream } from "../../src/cli/io.js";
 import { buildElf, bytes } from "../hv/images.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -17,28 +17,8 @@ const kernels = join(root, "tests/fixtures/kernels");
 const k = (name: string) => join(kernels, name);
 const bin = join(root, "bin/tabvisor.js");
 
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], stdin: InStream | null = null): Promise<Result> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (to: string[]) => ({
-    write(chunk: Uint8Array | string) {
-      to.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1"));
-      return true;
-    },
-  });
-  const io: CliIo = { stdout: sink(out), stderr: sink(err), stdin };
-  const status = await main(argv, io);
-  return { status, stdout: out.join(""), stderr: err.join("") };
-}
-
 /** One line on stderr, nothing on stdout, exit status 2. */
-function expectUsageError(r: Result, pattern: RegExp): void {
+function expectUsageError(r: CliResult, pattern: RegExp): void {
   expect(r.status).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr).toMatch(/^tabvisor: [^\n]+\n$/);

@@ -6,22 +6,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./trap-harness.js";
-import { main } from "../../src/cli/main.js";
-import type { CliIo, InStream } from "../../src/cli/io.js";
-
-async function cli(argv: string[], stdin: InStream | null = null) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (to: string[]) => ({
-    write(chunk: Uint8Array | string) {
-      to.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1"));
-      return true;
-    },
-  });
-  const io: CliIo = { stdout: sink(out), stderr: sink(err), stdin };
-  const status = await main(argv, io);
-  return { status, stdout: out.join(""), stderr: err.join("") };
-}
+import type { InStream } from "../../src/cli/io.js";
+import { cli } from "../cli/in-process.js";
 
 /** Worker threads run the compiled dist/src/hv/vm-worker.js: build dist/ when older than src/. */
 function ensureBuilt(): void {
