@@ -48,7 +48,7 @@ import { loadSegment, farJump, farCall, farReturn, arpl } from "./mmu/segment";
 import { deliverPending, deliverExternal, deliverSingleStep, softIntDelivered, softwareInterrupt, iret, INT_SOFT, INT_ICEBP, INT_BREAKPOINT, INT_OVERFLOW } from "./interrupt";
 import {
   group6, group7, larLsl, movFromCr, movToCr, movFromDr, movToDr, clts, rdmsr, wrmsr, cpuid, rdtsc, rdpmc,
-  hlt, cli, sti, invdWbinvd, isPrivileged,
+  hlt, cli, sti, invdWbinvd,
 } from "./exec/system";
 
 // ---- interrupt shadow and window ----

@@ -14,7 +14,7 @@ import {
   setReg32, reg16, setReg16, requestExit, setCpl, refreshSegCaches,
 } from "./state";
 import { getEflags, setEflags } from "./flags";
-import { rdSys32, rdSys16, probeStack, wrPriv, rd16, rd32, updatePrivilege } from "./mmu/memory";
+import { rdSys32, rdSys16, probeStack, pushAt, rd16, rd32, updatePrivilege } from "./mmu/memory";
 import {
   readDescriptor, descLo, descHi, descAddr, descAttr, descLimit, attrDpl, innerStack, newSs, newEsp,
   loadCsFromDescriptor, loadSsFromDescriptor, protectedMode, nullInaccessibleSegments, setDesc, realJump,
@@ -134,8 +134,7 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     // task gate: switch tasks; an error code goes on the new task's stack (SDM §6.12.2)
     if (!taskSwitch(lo >>> 16, TASK_CALL, retEip) || fault) return;
     if (err >= 0) {
-      const sp = reg32(REG_ESP) - 4;
-      wrPriv(segBase(SEG_SS) + sp, 4, <u32>err, cpl == 3);
+      const sp = pushAt(segBase(SEG_SS), reg32(REG_ESP), true, <u32>err, 4, cpl == 3);
       if (!fault) setReg32(REG_ESP, sp);
     }
     return;
@@ -175,12 +174,12 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     if (!probeStack(nsBase + low, size * n, size, user)) return;
     const oldSs = segSel(SEG_SS);
     const oldEsp = reg32(REG_ESP);
-    sp = put(nsBase, sp, ns32, oldSs, size, user);
-    sp = put(nsBase, sp, ns32, oldEsp, size, user);
-    sp = put(nsBase, sp, ns32, flags, size, user);
-    sp = put(nsBase, sp, ns32, oldCs, size, user);
-    sp = put(nsBase, sp, ns32, retEip, size, user);
-    if (hasErr) sp = put(nsBase, sp, ns32, <u32>err, size, user);
+    sp = pushAt(nsBase, sp, ns32, oldSs, <i32>size, user);
+    sp = pushAt(nsBase, sp, ns32, oldEsp, <i32>size, user);
+    sp = pushAt(nsBase, sp, ns32, flags, <i32>size, user);
+    sp = pushAt(nsBase, sp, ns32, oldCs, <i32>size, user);
+    sp = pushAt(nsBase, sp, ns32, retEip, <i32>size, user);
+    if (hasErr) sp = pushAt(nsBase, sp, ns32, <u32>err, <i32>size, user);
     if (fault) return;
     setDesc(nsLo, nsHi, nsAt);
     loadSsFromDescriptor(ssSel);
@@ -194,10 +193,10 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
     const n: u32 = hasErr ? 4 : 3;
     const low = stack32 ? sp - size * n : (sp - size * n) & 0xffff;
     if (!probeStack(ssBase + low, size * n, size, user)) return;
-    sp = put(ssBase, sp, stack32, flags, size, user);
-    sp = put(ssBase, sp, stack32, oldCs, size, user);
-    sp = put(ssBase, sp, stack32, retEip, size, user);
-    if (hasErr) sp = put(ssBase, sp, stack32, <u32>err, size, user);
+    sp = pushAt(ssBase, sp, stack32, flags, <i32>size, user);
+    sp = pushAt(ssBase, sp, stack32, oldCs, <i32>size, user);
+    sp = pushAt(ssBase, sp, stack32, retEip, <i32>size, user);
+    if (hasErr) sp = pushAt(ssBase, sp, stack32, <u32>err, <i32>size, user);
     if (fault) return;
     setDesc(codeLo, codeHi, codeAt);
     loadCsFromDescriptor(sel, off, cpl);
@@ -209,12 +208,6 @@ function deliver(vec: i32, err: i32, kind: i32, retEip: u32): void {
 }
 
 
-function put(base: u32, sp: u32, is32: bool, v: u32, size: u32, user: bool): u32 {
-  const n = is32 ? sp - size : (sp - size) & 0xffff;
-  wrPriv(base + n, <i32>size, v, user);
-  return n;
-}
-
 /** Real-address mode delivery through the IVT at IDTR.base (SDM Vol. 3A §20.1.4). */
 function deliverReal(vec: i32, retEip: u32): void {
   const base = load<u32>(STATE_BASE + STATE_IDTR_BASE);
@@ -223,9 +216,9 @@ function deliverReal(vec: i32, retEip: u32): void {
   const ssBase = segBase(SEG_SS);
   let sp = reg16(REG_ESP);
   const flags = getEflags();
-  sp = put(ssBase, sp, false, flags, 2, false);
-  sp = put(ssBase, sp, false, segSel(SEG_CS), 2, false);
-  sp = put(ssBase, sp, false, retEip, 2, false);
+  sp = pushAt(ssBase, sp, false, flags, 2, false);
+  sp = pushAt(ssBase, sp, false, segSel(SEG_CS), 2, false);
+  sp = pushAt(ssBase, sp, false, retEip, 2, false);
   if (fault) return;
   setReg16(REG_ESP, sp);
   setEflags(flags & ~(EFLAGS_IF | EFLAGS_TF));

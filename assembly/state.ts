@@ -99,14 +99,6 @@ export function requestExit(reason: i32): void {
   attention = true;
 }
 
-@inline export function setEip(v: u32): void { eip = v; }
-@inline export function setInsnEip(v: u32): void { insnEip = v; }
-@inline export function setPrefixes(op32: bool, ad32: bool): void { o32 = op32; a32 = ad32; segOvr = -1; rep = 0; }
-@inline export function setSegOvr(s: i32): void { segOvr = s; }
-@inline export function setRep(r: i32): void { rep = r; }
-@inline export function setO32(v: bool): void { o32 = v; }
-@inline export function setA32(v: bool): void { a32 = v; }
-@inline export function clearFault(): void { fault = false; }
 
 /** #GP(0) unless segment `s` may be read (SDM Vol. 3A §5.4.1: null selector use). */
 @inline export function checkSegRead(s: i32): void {

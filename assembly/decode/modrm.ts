@@ -85,36 +85,10 @@ function decodeModrmBytes(): void {
   modrm = m;
   if (m >= 0xc0) { rmIsReg = true; return; }
   rmIsReg = false;
-  let off: u32;
-  let seg: i32;
-  if (a32) {
-    const rm = <i32>(m & 7);
-    if (rm != 4) {
-      // the common forms without SIB: [reg], [disp32], [reg+disp8], [reg+disp32]
-      const mod = m >> 6;
-      if (mod == 0) {
-        off = rm == 5 ? fetch32() : reg32(rm);
-        seg = SEG_DS;
-      } else {
-        off = reg32(rm) + (mod == 1 ? <u32>(<i32>(<i8>fetch8())) : fetch32());
-        seg = rm == 5 ? SEG_SS : SEG_DS;
-      }
-      if (segOvr >= 0) seg = segOvr;
-      eaOff = off;
-      eaSeg = seg;
-    } else {
-      ea32(m);
-      off = eaOff;
-      seg = eaSeg;
-    }
-  } else {
-    eaEspBase = false;
-    ea16(m);
-    off = eaOff;
-    seg = eaSeg;
-  }
-  eaLin = segBase(seg) + off;
-  if (segUnusable != 0) checkSegRead(seg);
+  if (a32) ea32(m);
+  else { eaEspBase = false; ea16(m); }
+  eaLin = segBase(eaSeg) + eaOff;
+  if (segUnusable != 0) checkSegRead(eaSeg);
 }
 
 @inline function ea32(m: u32): void {

@@ -28,9 +28,6 @@ import { setShadow, flagsChanged } from "../cpu";
   return true;
 }
 
-/** True for instructions that need CPL 0 (the hypervisor's trap list). */
-export function isPrivileged(): bool { return cpl != 0; }
-
 /** Store a selector-sized value to E: registers get it zero-extended to the operand size. */
 function storeSelector(v: u32): void {
   if (rmIsReg) writeReg(<i32>(modrm & 7), o32 ? 4 : 2, v);

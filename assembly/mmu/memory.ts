@@ -130,14 +130,6 @@ export function probeWrite(lin: u32, size: u32): bool {
   return true;
 }
 
-/** Check that `lin .. lin+size-1` is readable now (raises the fault otherwise). */
-export function probeRead(lin: u32, size: u32): bool {
-  if (fault) return false;
-  if (translate(lin, false, cpl == 3) == 0) return false;
-  if (((lin ^ (lin + size - 1)) & ~<u32>0xfff) != 0 && translate((lin + size - 1) & ~<u32>0xfff, false, cpl == 3) == 0) return false;
-  return true;
-}
-
 // ---- read-modify-write: one translation with write intent, then the write-back ----
 
 let rmwPtr: i32 = -1; // host address, or -1 for the slow path
@@ -186,10 +178,20 @@ function rmwSlow(lin: u32, size: i32): u32 {
 export function rdSys8(lin: u32): u32 { return readSlow(lin, 1, false); }
 export function rdSys16(lin: u32): u32 { return readSlow(lin, 2, false); }
 export function rdSys32(lin: u32): u32 { return readSlow(lin, 4, false); }
-export function wrSys8(lin: u32, v: u32): void { writeSlow(lin, 1, v, false); }
 export function wrSys32(lin: u32, v: u32): void { writeSlow(lin, 4, v, false); }
 
-/** Accesses with an explicit privilege (interrupt delivery pushes onto the new stack). */
+/**
+ * Push `v` (`size` bytes) below `sp` on the stack at `base`, 16- or 32-bit stack pointer, with the
+ * given privilege (interrupt delivery and far calls push onto another ring's stack). Returns the
+ * new stack pointer; the caller commits it once every push succeeded.
+ */
+export function pushAt(base: u32, sp: u32, is32: bool, v: u32, size: i32, user: bool): u32 {
+  const n = is32 ? sp - <u32>size : (sp - <u32>size) & 0xffff;
+  writeSlow(base + n, size, v, user);
+  return n;
+}
+
+/** Accesses with an explicit privilege. */
 export function rdPriv(lin: u32, size: i32, user: bool): u32 { return readSlow(lin, size, user); }
 export function wrPriv(lin: u32, size: i32, v: u32, user: bool): void { writeSlow(lin, size, v, user); }
 /**

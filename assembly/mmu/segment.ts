@@ -13,7 +13,7 @@ import {
   cpl, fault, raise, setSegCache, segSel, segBase, segLimit, segAttr, cr0, setCpl, refreshSegCaches,
   eip, reg32, setReg32, reg16, setReg16, stack32, o32, checkSegWrite,
 } from "../state";
-import { rdSys32, wrSys32, rd16, rd32, wr16, wr32, updatePrivilege, invalidateCode, probeStack, wrPriv, rdPriv } from "./memory";
+import { rdSys32, wrSys32, rd16, rd32, wr16, wr32, updatePrivilege, invalidateCode, probeStack, pushAt, rdPriv } from "./memory";
 import { setFlagBits } from "../flags";
 import { taskSwitch, TASK_JMP, TASK_CALL } from "./task";
 import { modrm, rmIsReg, eaLin, eaSeg } from "../decode/modrm";
@@ -196,12 +196,8 @@ function farTask(sel: u32, type: u32, kind: i32): void {
   taskSwitch(target, kind, eip);
 }
 
-/** Push `v` at `size` bytes on the current stack (for far CALL). Caller probed the space. */
-function pushRaw(spv: u32, v: u32, size: i32): u32 {
-  const n = stack32 ? spv - <u32>size : (spv - <u32>size) & 0xffff;
-  if (size == 4) wr32(segBase(SEG_SS) + n, v); else wr16(segBase(SEG_SS) + n, v);
-  return n;
-}
+/** Push on the current stack at the current privilege (far CALL). */
+function pushRaw(spv: u32, v: u32, size: i32): u32 { return pushAt(segBase(SEG_SS), spv, stack32, v, size, cpl == 3); }
 
 @inline function curSp(): u32 { return stack32 ? reg32(REG_ESP) : reg16(REG_ESP); }
 @inline function setCurSp(v: u32): void { if (stack32) setReg32(REG_ESP, v); else setReg16(REG_ESP, v); }
@@ -265,15 +261,15 @@ export function farCall(sel: u32, off: u32, size: i32): void {
     const total = <u32>gsize * (4 + params);
     const low = ns32 ? nsp - total : (nsp - total) & 0xffff;
     if (!probeStack(nsBase + low, total, <u32>gsize, user)) return;
-    nsp = stackPut(nsBase, nsp, ns32, oldSs, gsize, user);
-    nsp = stackPut(nsBase, nsp, ns32, oldSp, gsize, user);
+    nsp = pushAt(nsBase, nsp, ns32, oldSs, gsize, user);
+    nsp = pushAt(nsBase, nsp, ns32, oldSp, gsize, user);
     for (let i = <i32>params - 1; i >= 0; i--) {
       const a = oldStack32 ? oldSp + <u32>(i * gsize) : (oldSp + <u32>(i * gsize)) & 0xffff;
       const v = rdPriv(oldSsBase + a, gsize, cpl == 3);
-      nsp = stackPut(nsBase, nsp, ns32, v, gsize, user);
+      nsp = pushAt(nsBase, nsp, ns32, v, gsize, user);
     }
-    nsp = stackPut(nsBase, nsp, ns32, retCs, gsize, user);
-    nsp = stackPut(nsBase, nsp, ns32, retEip, gsize, user);
+    nsp = pushAt(nsBase, nsp, ns32, retCs, gsize, user);
+    nsp = pushAt(nsBase, nsp, ns32, retEip, gsize, user);
     if (fault) return;
     setDesc(nsLo, nsHi, nsAt);
     markAccessed();
@@ -289,12 +285,6 @@ export function farCall(sel: u32, off: u32, size: i32): void {
   setCurSp(s);
   setDesc(codeLo, codeHi, codeAt);
   enterCode(<u32>tsel, toff, cpl);
-}
-
-function stackPut(base: u32, spv: u32, is32: bool, v: u32, size: i32, user: bool): u32 {
-  const n = is32 ? spv - <u32>size : (spv - <u32>size) & 0xffff;
-  wrPriv(base + n, size, v, user);
-  return n;
 }
 
 // Result of innerStack(): the new stack from the TSS
