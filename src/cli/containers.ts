@@ -4,8 +4,7 @@
 // console, or to container K alone when written `@K text`; the end of stdin is sent to each
 // console as ^D (0x04). The run ends when every container has exited (or the guest stops).
 import { fstatSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadCoreNode, packageRoot } from "../core/load-node.js";
+import { loadCoreNode } from "../core/load-node.js";
 import { Machine } from "../hv/vm.js";
 import { Hypervisor } from "../hv/hypervisor.js";
 import { Platform } from "../devices/platform.js";
@@ -18,6 +17,7 @@ import { formatOptions, parseArgs, parseInteger, type OptionSpec } from "./args.
 import type { CliIo, InStream } from "./io.js";
 import { STATUS_INTERNAL, STATUS_MAX_INSTRUCTIONS, UsageError } from "./exit-status.js";
 import type { Verb } from "./verb.js";
+import { guestImage } from "./kernel-args.js";
 
 export const DEFAULT_CONTAINERS_MEM_MIB = 128;
 export const MAX_CONTAINERS = 1024;
@@ -63,16 +63,6 @@ Exit status: 0 every container exited with status 0; 1 some container failed, wa
 guest stopped first; 2 usage; ${STATUS_CONTAINERS_FAILED} the guest could not start the containers (ctrd refused or
 never answered); 4 --max-instructions reached. See docs/containers.md.
 `;
-
-function readInput(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
-    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
-  }
-}
 
 /** Splits bytes into lines, each written with `prefix`. */
 class LinePrefixer {
@@ -233,9 +223,7 @@ async function containers(argv: readonly string[], io: CliIo): Promise<number> {
     throw e;
   }
 
-  const root = packageRoot();
-  const kernel = readInput(join(root, g.kernel), "kernel");
-  const modules = g.modules.map((m) => ({ data: readInput(join(root, m.path), "module"), cmdline: `${m.path} ${m.args}`.trim() }));
+  const { kernel, modules } = guestImage(g);
   const core = await loadCoreNode();
   const ramBytes = memMiB << 20;
   const guestConsole = new LinePrefixer("[guest] ", (b) => io.stderr.write(b));

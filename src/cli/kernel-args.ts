@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../core/load-node.js";
-import { findGuest, guestNames } from "../guests/registry.js";
+import { findGuest, guestNames, type Guest } from "../guests/registry.js";
 import type { MultibootModule } from "../hv/multiboot.js";
 import type { ParsedArgs } from "./args.js";
 import { UsageError } from "./exit-status.js";
@@ -36,6 +36,16 @@ export function parseModule(spec: string): MultibootModule {
   return { data: readInput(file, "module"), cmdline: `${file} ${modArgs}`.trim() };
 }
 
+/** A built-in guest's kernel and modules, read from the package. */
+export function guestImage(g: Guest): BootImage {
+  const root = packageRoot();
+  return {
+    kernelName: g.kernel,
+    kernel: readInput(join(root, g.kernel), "kernel"),
+    modules: g.modules.map((m) => ({ data: readInput(join(root, m.path), "module"), cmdline: `${m.path} ${m.args}`.trim() })),
+  };
+}
+
 /** Resolve `KERNEL | --guest NAME` plus `--module`s for `verb` (used in messages). */
 export function bootImage(args: ParsedArgs, verb: string): BootImage {
   const guestName = args.values.get("guest")?.[0];
@@ -48,12 +58,7 @@ export function bootImage(args: ParsedArgs, verb: string): BootImage {
   if (guestName !== undefined) {
     const g = findGuest(guestName);
     if (!g) throw new UsageError(`unknown guest '${guestName}' (known: ${guestNames().join(", ")})`);
-    const root = packageRoot();
-    image = {
-      kernelName: g.kernel,
-      kernel: readInput(join(root, g.kernel), "kernel"),
-      modules: g.modules.map((m) => ({ data: readInput(join(root, m.path), "module"), cmdline: `${m.path} ${m.args}`.trim() })),
-    };
+    image = guestImage(g);
   } else {
     image = { kernelName: args.positionals[0], kernel: readInput(args.positionals[0], "kernel"), modules: [] };
   }
