@@ -263,6 +263,7 @@ struct winsize {
 #define CLONE_FS        0x00000200u
 #define CLONE_FILES     0x00000400u
 #define CLONE_SIGHAND   0x00000800u
+#define CLONE_VFORK     0x00004000u
 #define CLONE_THREAD    0x00010000u
 #define CLONE_NEWNS     0x00020000u
 #define CLONE_NEWCGROUP 0x02000000u

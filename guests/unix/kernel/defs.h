@@ -110,6 +110,7 @@ struct proc *proc_init_proc(void);
 void user_init(void);
 int proc_fork(void);
 int proc_clone(uint32_t flags, uint32_t stack);
+void vfork_release(struct proc *p);
 void proc_free(struct proc *p);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, uint32_t status_uva, int options);

@@ -187,6 +187,10 @@ static int exec_elf(const char *path, struct inode *ip, char *const argv[], int 
             last = s + 1;
     strlcpy(current->name, last, sizeof current->name);
     uint32_t *old = current->pgdir;
+    if (current->vfork_parent) {             /* a vfork child: the old image is the parent's */
+        vfork_release(current);
+        old = 0;
+    }
     current->pgdir = pgdir;
     current->brk = current->brk_base = PGROUNDUP(image_end);
     struct trapframe *tf = current->tf;

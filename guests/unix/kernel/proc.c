@@ -109,8 +109,25 @@ void user_init(void)
     p->state = RUNNABLE;
 }
 
-/* fork, or clone(2) without CLONE_VM: the CLONE_NEW* flags give the child new namespaces,
- * and a nonzero stack becomes its ESP. */
+/* The end of a vfork: p gives its parent's address space back (its heap included) and the
+ * parent, asleep in proc_clone, goes on. Called by exec before the new image is committed, and
+ * by exit. */
+void vfork_release(struct proc *p)
+{
+    struct proc *parent = p->vfork_parent;
+    if (!parent)
+        return;
+    if (p->brk > parent->brk)
+        parent->brk = p->brk;
+    p->vfork_parent = 0;
+    p->pgdir = 0;
+    wakeup(p);
+}
+
+/* fork, or clone(2): the CLONE_NEW* flags give the child new namespaces, and a nonzero stack
+ * becomes its ESP. With CLONE_VM | CLONE_VFORK (posix_spawn's way, and the container
+ * runtime's) the child runs in the parent's address space on that stack, nothing is copied,
+ * and the parent sleeps until the child execs or exits (vfork(2)). */
 int proc_clone(uint32_t flags, uint32_t stack)
 {
     int err = cgroup_can_fork(current->cgroup);
@@ -136,7 +153,11 @@ int proc_clone(uint32_t flags, uint32_t stack)
     np->cwd = iget(current->cwd);
     np->root = iget(current->root);
     np->parent = current;
-    if ((err = ns_unshare(np, flags & ~CLONE_NEWPID)) < 0 || !(np->pgdir = uvm_copy(current->pgdir))) {
+    if (flags & CLONE_VM) {
+        np->pgdir = current->pgdir;
+        np->vfork_parent = current;
+    }
+    if ((err = ns_unshare(np, flags & ~CLONE_NEWPID)) < 0 || (!np->pgdir && !(np->pgdir = uvm_copy(current->pgdir)))) {
         proc_free(np);
         return err < 0 ? err : -ENOMEM;
     }
@@ -155,7 +176,10 @@ int proc_clone(uint32_t flags, uint32_t stack)
     np->cloexec = current->cloexec;
     memcpy(np->name, current->name, sizeof np->name);
     np->state = RUNNABLE;
-    return pid_nr(np, current->pidns);
+    int pid = pid_nr(np, current->pidns);
+    while (np->vfork_parent == current)      /* not ended by signals: the child has our memory */
+        sleep_on(np);
+    return pid;
 }
 
 int proc_fork(void)
@@ -169,6 +193,8 @@ void proc_free(struct proc *p)
     iput(p->cwd);
     iput(p->root);
     p->cwd = p->root = 0;
+    if (p->vfork_parent)
+        vfork_release(p);
     if (p->pgdir)
         pgdir_free(p->pgdir);
     p->pgdir = 0;
@@ -200,7 +226,10 @@ void proc_exit(int status)
     iput(p->root);
     p->cwd = p->root = 0;
     vm_switch_kernel();
-    pgdir_free(p->pgdir);
+    if (p->vfork_parent)
+        vfork_release(p);
+    else
+        pgdir_free(p->pgdir);
     p->pgdir = 0;
     mntns_put(p->mntns);
     utsns_put(p->utsns);

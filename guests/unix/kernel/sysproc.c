@@ -79,10 +79,13 @@ int sys_kill(uint32_t pid, uint32_t sig)
 }
 
 /* clone(2), Linux i386 argument order: flags, new stack, parent_tid, tls, child_tid.
- * Only what fork does plus new namespaces: threads (CLONE_VM and friends) are refused. */
+ * What fork does plus new namespaces, and vfork's shared memory (CLONE_VM with CLONE_VFORK and
+ * a stack); threads (CLONE_VM alone and friends) are refused. */
 int sys_clone(uint32_t flags, uint32_t stack)
 {
-    if (flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES))
+    if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES))
+        return -EINVAL;
+    if ((flags & (CLONE_VM | CLONE_VFORK)) && ((flags & (CLONE_VM | CLONE_VFORK)) != (CLONE_VM | CLONE_VFORK) || !stack))
         return -EINVAL;
     return proc_clone(flags, stack);
 }

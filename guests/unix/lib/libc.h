@@ -66,6 +66,10 @@ pid_t tcgetpgrp(int fd);
 char *getenv(const char *name);
 /* namespaces, mounts, links (Linux i386 numbers, see uapi.h) */
 pid_t clone_ns(unsigned flags);           /* fork with CLONE_NEW* flags (clone(2), no new stack) */
+/* clone(2) with CLONE_VM | CLONE_VFORK and flags (CLONE_NEW*, the exit signal): fn(arg) runs in
+ * the child on stack_top, in our memory, and its return value is its exit status; we go on when
+ * it has exec'd or exited. Returns the child's PID or -1 (errno). (clone.S) */
+pid_t clone_vfork(int (*fn)(void *), void *stack_top, unsigned flags, void *arg);
 int unshare(unsigned flags);
 int setns(int fd, unsigned nstype);
 int mount(const char *source, const char *target, const char *type, unsigned flags, const char *data);

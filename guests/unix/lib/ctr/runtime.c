@@ -392,18 +392,42 @@ static int pvchan_present(void)
     return stat("/dev/pvctl", &st) == 0;
 }
 
-/* The child, between clone and exec: it is PID 1 of its new namespaces. Returns only on error. */
-static void child(struct container *c, char **cmd, int go, int ready, int foreground)
+/* What the child between clone and exec needs. Two ways to start it:
+ *   - `run`: clone_vfork — the child runs in our memory (nothing copied; we sleep until it
+ *     execs or exits), joins its cgroup itself, and a failure comes back in `err`;
+ *   - `create`: a forked child waits on the `go` pipe while we move it into its cgroup and
+ *     freeze that, and reports on the `ready` pipe ("ok" or why not). */
+struct setup {
+    struct container *c;
+    char **cmd;
+    int go, ready;              /* the create pipes; -1 on the vfork way */
+    int foreground;             /* on the caller's terminal rather than /dev/console */
+    char err[160];              /* the vfork way: why the setup failed ("" if it exec'd) */
+};
+
+/* The child: it is PID 1 of its new namespaces. Returns (an exit status) only on error. */
+static int child(void *arg)
 {
-    char byte, root[PATH_MAX], path[PATH_MAX + 32], msg[160];
-    if (read(go, &byte, 1) != 1)
-        _exit(125);
-    close(go);
+    struct setup *s = arg;
+    struct container *c = s->c;
+    char byte, root[PATH_MAX], path[PATH_MAX + 32];
+    const char *step;
+    if (s->go >= 0) {
+        if (read(s->go, &byte, 1) != 1)
+            return 125;
+        close(s->go);
+    } else {
+        step = "join the cgroup";
+        cgroup_of(path, c->name, "cgroup.procs");
+        if (write_file(path, "0") < 0)
+            goto bad;
+    }
     /* now in its cgroup: that cgroup becomes the root of what it sees (after the move, as runc) */
+    step = "unshare the cgroup namespace";
     if (unshare(CLONE_NEWCGROUP) < 0)
-        _exit(125);
+        goto bad;
     path_of(root, c->name, "rootfs");
-    const char *step = "sethostname";
+    step = "sethostname";
     if (sethostname(c->hostname, strlen(c->hostname)) < 0)
         goto bad;
     step = "mount /proc";
@@ -423,7 +447,7 @@ static void child(struct container *c, char **cmd, int go, int ready, int foregr
     if (umount2("/.oldroot", MNT_DETACH) < 0)
         goto bad;
     rmdir("/.oldroot");
-    if (!foreground) {
+    if (!s->foreground) {
         step = "open /dev/console";
         int fd = open("/dev/console", O_RDWR);
         if (fd < 0)
@@ -434,25 +458,29 @@ static void child(struct container *c, char **cmd, int go, int ready, int foregr
         if (fd > 2)
             close(fd);
         for (int i = 3; i < NOFILE_USER; i++)
-            if (i != ready)
+            if (i != s->ready)
                 close(i);
     }
     step = "find the command";
     struct stat64 st;
-    if (stat(cmd[0], &st) < 0)
+    if (stat(s->cmd[0], &st) < 0)
         goto bad;
-    signal(SIGPIPE, SIG_IGN);                  /* after `create` nobody reads this */
-    write(ready, "ok", 2);
-    close(ready);
-    signal(SIGPIPE, SIG_DFL);
+    if (s->ready >= 0) {
+        signal(SIGPIPE, SIG_IGN);              /* after `create` nobody reads this */
+        write(s->ready, "ok", 2);
+        close(s->ready);
+        signal(SIGPIPE, SIG_DFL);
+    }
     char *envp[] = { "PATH=/bin", "HOME=/", 0 };
-    execve(cmd[0], cmd, envp);
-    _exit(127);
+    execve(s->cmd[0], s->cmd, envp);
+    step = "exec";
 bad:
-    snprintf(msg, sizeof msg, "%s: %s", step, strerror(errno));
-    signal(SIGPIPE, SIG_IGN);
-    write(ready, msg, strlen(msg));
-    _exit(125);
+    snprintf(s->err, sizeof s->err, "%s: %s", step, strerror(errno));
+    if (s->ready >= 0) {
+        signal(SIGPIPE, SIG_IGN);
+        write(s->ready, s->err, strlen(s->err));
+    }
+    return 125;
 }
 
 static void cleanup(struct container *c)
@@ -634,6 +662,25 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     if (mknod(lower, S_IFCHR | 0666, MKDEV(1, 3)) < 0)
         goto undo;
 
+    struct setup s = { &c, cmd, -1, -1, !detach, "" };
+    int pid;
+    if (start) {
+        /* the child's stack: ours is idle until it has exec'd */
+        char stack[8192] __attribute__((aligned(16)));
+        step = "clone";
+        pid = clone_vfork(child, stack + sizeof stack,
+                          CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &s);
+        if (pid < 0)
+            goto undo;
+        c.pid = pid;
+        if (s.err[0]) {
+            waitpid(pid, 0, 0);
+            cleanup(&c);
+            return fail(o, 1, "ctr %s: container %s: %s", argv[0], c.name, s.err);
+        }
+        strlcpy(c.state, "running", sizeof c.state);
+        goto started;
+    }
     int go[2], ready[2];
     step = "pipe";
     if (pipe(go) < 0)
@@ -644,12 +691,13 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         goto undo;
     }
     step = "clone";
-    int pid = clone_ns(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
+    pid = clone_ns(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
     if (pid == 0) {
         close(go[1]);
         close(ready[0]);
-        child(&c, cmd, go[0], ready[1], !detach);
-        _exit(125);
+        s.go = go[0];
+        s.ready = ready[1];
+        _exit(child(&s));
     }
     close(go[0]);
     close(ready[1]);
@@ -662,7 +710,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     cgroup_of(path, c.name, "cgroup.procs");
     snprintf(num, sizeof num, "%d", pid);
     int moved = write_file(path, num);
-    if (moved == 0 && !start) {
+    if (moved == 0) {
         cgroup_of(path, c.name, "cgroup.freeze");
         write_file(path, "1");
     }
@@ -675,19 +723,8 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         step = "cgroup.procs";
         goto undo;
     }
-    if (start) {
-        char msg[160];
-        int n = read(ready[0], msg, sizeof msg - 1);
-        msg[n > 0 ? n : 0] = 0;
-        if (strcmp(msg, "ok") != 0) {
-            close(ready[0]);
-            waitpid(pid, 0, 0);
-            cleanup(&c);
-            return fail(o, 1, "ctr %s: container %s: %s", argv[0], c.name, n > 0 ? msg : "setup failed");
-        }
-        strlcpy(c.state, "running", sizeof c.state);
-    }
     close(ready[0]);
+started:
     step = "config";
     if (save(&c) < 0) {
         kill(pid, SIGKILL);
