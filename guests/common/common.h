@@ -19,9 +19,10 @@ void vga_clear(void);
 void vga_putc(char c);             /* handles \n, \r, \b, scrolls */
 void vga_sync_cursor(void);        /* move the hardware cursor after the last character */
 
-/* printf.c: a tiny formatter: %c %s %d %u %x %p %%, width and '0' flag, 'l' ignored */
-typedef void (*putc_fn)(void *arg, char c);
-int vformat(putc_fn out, void *arg, const char *fmt, va_list ap);
+/* printf.c: a tiny formatter: %c %s %d %u %x %p %%, width and '0' flag, 'l' ignored; it hands
+ * its output to `out` in runs of n bytes */
+typedef void (*write_fn)(void *arg, const char *s, int n);
+int vformat(write_fn out, void *arg, const char *fmt, va_list ap);
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...);
 

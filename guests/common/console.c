@@ -10,17 +10,18 @@ void console_putc(char c)
     vga_putc(c);
 }
 
-static void console_fmt_putc(void *arg, char c)
+static void console_fmt_write(void *arg, const char *s, int n)
 {
     (void)arg;
-    console_putc(c);
+    while (n-- > 0)
+        console_putc(*s++);
 }
 
 int kprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vformat(console_fmt_putc, 0, fmt, ap);
+    int n = vformat(console_fmt_write, 0, fmt, ap);
     va_end(ap);
     vga_sync_cursor();
     return n;

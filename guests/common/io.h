@@ -24,6 +24,7 @@ static inline void invlpg(uint32_t va) { __asm__ volatile("invlpg (%0)" : : "r"(
 
 /* EFLAGS bits, SDM Vol. 3A §2.3 */
 #define EFLAGS_IF 0x00000200u
+#define EFLAGS_DF 0x00000400u
 /* CR0 bits, SDM Vol. 3A §2.5 */
 #define CR0_PE 0x00000001u
 #define CR0_WP 0x00010000u

@@ -1,42 +1,53 @@
 /* printf.c — a minimal formatter shared by the kernels and the unix libc:
- * %c %s %d %i %u %x %X %p %%, optional '-' and '0' flags, a width, and 'l' (ignored: int is 32-bit). */
+ * %c %s %d %i %u %x %X %p %%, optional '-' and '0' flags, a width, and 'l' (ignored: int is 32-bit).
+ * Output goes to the sink in runs (literal text between conversions, whole strings, whole
+ * numbers), not a call per character. */
 #include "common.h"
 
-static int emit_num(putc_fn out, void *arg, uint32_t v, int base, int neg, int width, char pad, int left, int upper)
+static int pad_to(write_fn out, void *arg, char pad, int n)
+{
+    static const char spaces[] = "                ", zeros[] = "0000000000000000";
+    int total = n > 0 ? n : 0;
+    for (; n > 0; n -= 16)
+        out(arg, pad == '0' ? zeros : spaces, n < 16 ? n : 16);
+    return total;
+}
+
+static int emit_num(write_fn out, void *arg, uint32_t v, int base, int neg, int width, char pad, int left, int upper)
 {
     char buf[12];
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     int n = 0, total = 0;
     do {
-        buf[n++] = digits[v % base];
+        buf[sizeof buf - 1 - n++] = digits[v % base];
         v /= base;
     } while (v);
-    if (neg)
-        buf[n++] = '-';
     if (neg && pad == '0') {          /* sign goes before zero padding */
-        out(arg, '-');
+        out(arg, "-", 1);
         total++;
-        n--;
         width--;
+    } else if (neg) {
+        buf[sizeof buf - 1 - n++] = '-';
     }
     if (!left)
-        for (int i = n; i < width; i++, total++)
-            out(arg, pad);
-    while (n)
-        out(arg, buf[--n]), total++;
+        total += pad_to(out, arg, pad, width - n);
+    out(arg, buf + sizeof buf - n, n);
+    total += n;
     if (left)
-        for (int i = total; i < width; i++, total++)
-            out(arg, ' ');
+        total += pad_to(out, arg, ' ', width - total);
     return total;
 }
 
-int vformat(putc_fn out, void *arg, const char *fmt, va_list ap)
+int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
 {
     int total = 0;
-    for (; *fmt; fmt++) {
+    while (*fmt) {
         if (*fmt != '%') {
-            out(arg, *fmt);
-            total++;
+            const char *run = fmt;
+            while (*fmt && *fmt != '%')
+                fmt++;
+            out(arg, run, fmt - run);
+            total += fmt - run;
             continue;
         }
         fmt++;
@@ -55,23 +66,23 @@ int vformat(putc_fn out, void *arg, const char *fmt, va_list ap)
         while (*fmt == 'l')
             fmt++;
         switch (*fmt) {
-        case 'c':
-            out(arg, (char)va_arg(ap, int));
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            out(arg, &c, 1);
             total++;
             break;
+        }
         case 's': {
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
             int len = (int)strlen(s);
             if (!left)
-                for (int i = len; i < width; i++, total++)
-                    out(arg, ' ');
-            for (int i = 0; i < len; i++, total++)
-                out(arg, s[i]);
+                total += pad_to(out, arg, ' ', width - len);
+            out(arg, s, len);
+            total += len;
             if (left)
-                for (int i = len; i < width; i++, total++)
-                    out(arg, ' ');
+                total += pad_to(out, arg, ' ', width - len);
             break;
         }
         case 'd':
@@ -88,21 +99,21 @@ int vformat(putc_fn out, void *arg, const char *fmt, va_list ap)
             total += emit_num(out, arg, va_arg(ap, uint32_t), 16, 0, width, pad, left, *fmt == 'X');
             break;
         case 'p':
-            out(arg, '0');
-            out(arg, 'x');
+            out(arg, "0x", 2);
             total += 2 + emit_num(out, arg, (uint32_t)va_arg(ap, void *), 16, 0, 8, '0', 0, 0);
             break;
         case '%':
-            out(arg, '%');
+            out(arg, "%", 1);
             total++;
             break;
         case 0:
             return total;
         default:
-            out(arg, '%');
-            out(arg, *fmt);
+            out(arg, "%", 1);
+            out(arg, fmt, 1);
             total += 2;
         }
+        fmt++;
     }
     return total;
 }
@@ -112,18 +123,20 @@ struct sbuf {
     size_t n, len;
 };
 
-static void sbuf_putc(void *arg, char c)
+static void sbuf_write(void *arg, const char *s, int k)
 {
     struct sbuf *b = arg;
-    if (b->len + 1 < b->n)
-        b->p[b->len] = c;
-    b->len++;
+    if (b->len + 1 < b->n) {
+        size_t room = b->n - 1 - b->len;
+        memcpy(b->p + b->len, s, (size_t)k < room ? (size_t)k : room);
+    }
+    b->len += k;
 }
 
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
     struct sbuf b = { buf, n, 0 };
-    vformat(sbuf_putc, &b, fmt, ap);
+    vformat(sbuf_write, &b, fmt, ap);
     if (n)
         buf[b.len < n ? b.len : n - 1] = 0;
     return (int)b.len;

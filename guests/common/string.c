@@ -1,34 +1,34 @@
-/* string.c — the freestanding string and memory routines (GCC may emit calls to memcpy/memset). */
+/* string.c — the freestanding string and memory routines (GCC may emit calls to memcpy/memset).
+ * The memory ones use the string instructions (REP STOS/MOVS, SDM Vol. 2B "REP/REPE/REPZ"):
+ * dwords, then the remaining bytes. They leave EFLAGS.DF clear, as the i386 ABI wants. */
 #include "common.h"
 
 void *memset(void *d, int c, size_t n)
 {
-    unsigned char *p = d;
-    while (n--)
-        *p++ = (unsigned char)c;
+    void *p = d;
+    uint32_t v = (unsigned char)c * 0x01010101u;
+    size_t words = n / 4, rest = n % 4;
+    __asm__ volatile("cld; rep stosl" : "+D"(p), "+c"(words) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(p), "+c"(rest) : "a"(v) : "memory");
     return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-    unsigned char *p = d;
-    const unsigned char *q = s;
-    while (n--)
-        *p++ = *q++;
+    void *p = d;
+    size_t words = n / 4, rest = n % 4;
+    __asm__ volatile("cld; rep movsl" : "+D"(p), "+S"(s), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(p), "+S"(s), "+c"(rest) : : "memory");
     return d;
 }
 
 void *memmove(void *d, const void *s, size_t n)
 {
-    unsigned char *p = d;
-    const unsigned char *q = s;
-    if (p < q) {
-        while (n--)
-            *p++ = *q++;
-    } else {
-        while (n--)
-            p[n] = q[n];
-    }
+    if ((uintptr_t)d - (uintptr_t)s >= n)      /* d below s, or past its end: forward is safe */
+        return memcpy(d, s, n);
+    void *p = (char *)d + n - 1;               /* overlapping with d above s: backwards, bytewise */
+    const void *q = (const char *)s + n - 1;
+    __asm__ volatile("std; rep movsb; cld" : "+D"(p), "+S"(q), "+c"(n) : : "memory");
     return d;
 }
 

@@ -62,6 +62,7 @@
 #define SYS_clock_gettime 265
 #define SYS_unshare       310
 #define SYS_setns         346
+#define SYS_close_range   436
 #define SYS_msgget        399
 #define SYS_msgsnd        400
 #define SYS_msgrcv        401

@@ -44,6 +44,7 @@ static struct cgroup root_cgroup = {
     .id = 0, .ref = 1, .pids_max = -1, .mem_max = MEM_UNLIMITED, .cpu_period_us = 100000, .cpu_weight = 100,
 };
 static uint16_t page_owner[PHYS_MAX / PAGE_SIZE];   /* the cgroup id each user page is charged to */
+static uint16_t page_shares[PHYS_MAX / PAGE_SIZE];  /* holders beyond the first (upage_share) */
 
 struct cgroup *cgroup_root(void)
 {
@@ -215,8 +216,9 @@ static void oom_kill(struct cgroup *cg)
     signal_force(victim, SIGKILL);
 }
 
-/* A zeroed page for user memory (or a page table) charged to the current process's cgroup. */
-void *upage_alloc(void)
+/* A page for user memory (or a page table) charged to the current process's cgroup; zeroed
+ * unless the caller fills it whole (upage_alloc_nz). */
+static void *charge_page(int zero)
 {
     struct cgroup *leaf = current && current->cgroup ? current->cgroup : cgroup_root();
     if (!cgroup_may_grow()) {                  /* the host's reserve: out of memory for this cgroup */
@@ -229,7 +231,7 @@ void *upage_alloc(void)
             return 0;
         }
     }
-    void *page = kalloc_page();
+    void *page = zero ? kalloc_page() : kalloc_page_nz();
     if (!page)
         return 0;
     page_owner[(uint32_t)page / PAGE_SIZE] = (uint16_t)leaf->id;
@@ -240,8 +242,36 @@ void *upage_alloc(void)
     return page;
 }
 
+void *upage_alloc(void)
+{
+    return charge_page(1);
+}
+
+void *upage_alloc_nz(void)
+{
+    return charge_page(0);
+}
+
+/* One more holder of a user page (a file's data page mapped read-only into a process, exec.c):
+ * upage_free then drops a holder, and frees the page with the last. The page stays charged to
+ * the cgroup that allocated it. */
+void upage_share(void *page)
+{
+    page_shares[(uint32_t)page / PAGE_SIZE]++;
+}
+
+/* Does anyone besides its first holder have the page? */
+int upage_shared(void *page)
+{
+    return page_shares[(uint32_t)page / PAGE_SIZE] != 0;
+}
+
 void upage_free(void *page)
 {
+    if (page_shares[(uint32_t)page / PAGE_SIZE]) {
+        page_shares[(uint32_t)page / PAGE_SIZE]--;
+        return;
+    }
     struct cgroup *leaf = cgroup_table[page_owner[(uint32_t)page / PAGE_SIZE]];
     if (leaf) {
         for (struct cgroup *cg = leaf; cg; cg = cg->parent)
@@ -485,7 +515,7 @@ int cgroupfs_write(struct inode *ip, const char *src, uint32_t n)
 int cgroupfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n)
 {
     struct cgroup *cg = ip->priv;
-    char *text = kalloc_page();
+    char *text = kalloc_page_nz();
     if (!text)
         return -ENOMEM;
     int len = 0;

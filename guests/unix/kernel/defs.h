@@ -73,6 +73,7 @@ int pvchan_ctl_write(const char *src, int n);
 /* kalloc.c */
 void kinit(uint32_t start, uint32_t end, const struct multiboot_module *mods, int nmods);
 void *kalloc_page(void);            /* zeroed page or 0 */
+void *kalloc_page_nz(void);         /* page with undefined contents, or 0 */
 void kfree_page(void *page);
 void *kmalloc(size_t n);            /* zeroed, n <= 2048 */
 void kfree(void *p);
@@ -87,6 +88,8 @@ void kvm_init(uint32_t phys_end);
 uint32_t *pgdir_new(void);
 void pgdir_free(uint32_t *pgdir);
 int uvm_alloc(uint32_t *pgdir, uint32_t start, uint32_t end);
+char *uvm_map_page(uint32_t *pgdir, uint32_t va, int *fresh);
+int uvm_map_shared(uint32_t *pgdir, uint32_t va, char *page);
 void uvm_dealloc(uint32_t *pgdir, uint32_t start, uint32_t end);
 uint32_t *uvm_copy(uint32_t *pgdir);
 void vm_switch(struct proc *p);
@@ -171,6 +174,7 @@ void vfs_init_special(void);
 /* ramfs.c */
 struct inode *ramfs_new_root(void);
 struct inode *ramfs_new_tree(void);
+int ramfs_clone_tree(struct inode *src, struct inode *dst, int depth);
 int ramfs_copy_up(struct inode *dir, const char *name, struct inode **out);
 struct inode *ramfs_lookup(struct inode *dir, const char *name);
 int ramfs_link(struct inode *dir, const char *name, struct inode *ip);
@@ -178,6 +182,7 @@ int ramfs_unlink(struct inode *dir, const char *name, int want_dir);
 int ramfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n);
 int ramfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n);
 void ramfs_truncate(struct inode *ip);
+char *ramfs_page(struct inode *ip, uint32_t off);
 int ramfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip);
 void ramfs_free(struct inode *ip);
 
@@ -269,6 +274,9 @@ int cgroup_runnable(struct proc *p);
 void cgroup_check_freeze(void);
 void cgroup_tick(struct proc *p);
 void *upage_alloc(void);
+void *upage_alloc_nz(void);
+void upage_share(void *page);       /* one more holder: upage_free frees it with the last */
+int upage_shared(void *page);         /* as upage_alloc, contents undefined: the caller fills it */
 void upage_free(void *page);
 int cgroup_path(struct cgroup *cg, struct cgroup *top, char *buf, int n);
 struct inode *cgroupfs_new_root(struct cgroup *cg);
@@ -303,6 +311,7 @@ int sys_read(uint32_t fd, uint32_t buf, uint32_t n);
 int sys_write(uint32_t fd, uint32_t buf, uint32_t n);
 int sys_open(uint32_t path, uint32_t flags, uint32_t mode);
 int sys_close(uint32_t fd);
+int sys_close_range(uint32_t first, uint32_t last, uint32_t flags);
 int sys_lseek(uint32_t fd, uint32_t off, uint32_t whence);
 int sys_dup(uint32_t fd);
 int sys_dup2(uint32_t fd, uint32_t fd2);

@@ -8,6 +8,7 @@
 #define EM_386 3
 #define ET_EXEC 2
 #define PT_LOAD 1
+#define PF_W 2
 #define AT_NULL 0
 #define AT_PAGESZ 6
 #define AT_ENTRY 9
@@ -26,23 +27,44 @@ struct elf_phdr {
 
 #define STACK_BOTTOM (USER_TOP - USTACK_PAGES * PAGE_SIZE)
 
-/* Copy file bytes [off, off + n) to user address va of pgdir. */
-static int load_segment(uint32_t *pgdir, struct inode *ip, uint32_t va, uint32_t off, uint32_t n)
+/* Map segment ph of file ip in pgdir. A read-only segment's pages that hold only file bytes
+ * are the file's own data pages, mapped read-only and shared (the page cache's way: every
+ * shell of every container runs from one copy of /bin/sh's text). Other pages are private:
+ * file bytes read straight into them, the rest zero; a page an earlier segment mapped
+ * privately keeps that segment's bytes. */
+static int load_segment(uint32_t *pgdir, struct inode *ip, const struct elf_phdr *ph)
 {
-    char *buf = kalloc_page();
-    if (!buf)
-        return -ENOMEM;
-    int r = 0;
-    while (n > 0 && r == 0) {
-        uint32_t k = n < PAGE_SIZE ? n : PAGE_SIZE;
-        if (vfs_read(ip, buf, off, k) != (int)k)
-            r = -ENOEXEC;
-        else if (copyout(pgdir, va, buf, k) < 0)
-            r = -EFAULT;
-        va += k, off += k, n -= k;
+    uint32_t vaddr = ph->vaddr, off = ph->offset;
+    uint32_t end = vaddr + ph->memsz, fend = vaddr + ph->filesz;
+    int shareable = !(ph->flags & PF_W) && (vaddr - off) % PAGE_SIZE == 0;
+    for (uint32_t va = PGROUNDDOWN(vaddr); va < end; va += PAGE_SIZE) {
+        if (shareable && (end - va <= PAGE_SIZE ? end : va + PAGE_SIZE) <= fend && (va >= vaddr || off >= vaddr - va)) {
+            char *fp = ramfs_page(ip, off + va - vaddr);
+            int r = fp ? uvm_map_shared(pgdir, va, fp) : -EEXIST;
+            if (r == 0)
+                continue;
+            if (r != -EEXIST)
+                return r;
+        }
+        int fresh;
+        char *page = uvm_map_page(pgdir, va, &fresh);
+        if (!page)
+            return -ENOMEM;
+        if (!fresh && upage_shared(page))
+            return -ENOEXEC;                        /* segments overlapping another's file page */
+        uint32_t lo = va < vaddr ? vaddr : va;                    /* the segment in this page: [lo, hi) */
+        uint32_t hi = end - va < PAGE_SIZE ? end : va + PAGE_SIZE;
+        uint32_t fhi = fend < hi ? (fend > lo ? fend : lo) : hi;  /* its file bytes: [lo, fhi) */
+        if (fresh) {
+            kzero(page, lo - va);
+            kzero(page + (fhi - va), PAGE_SIZE - (fhi - va));
+        } else {
+            kzero(page + (fhi - va), hi - fhi);
+        }
+        if (fhi > lo && vfs_read(ip, page + (lo - va), off + (lo - vaddr), fhi - lo) != (int)(fhi - lo))
+            return -ENOEXEC;
     }
-    kfree_page(buf);
-    return r;
+    return 0;
 }
 
 /* Build argc/argv/envp/auxv below USER_TOP; returns the new ESP or 0. */
@@ -165,9 +187,7 @@ static int exec_elf(const char *path, struct inode *ip, char *const argv[], int 
         if (ph.memsz < ph.filesz || ph.vaddr < USER_BASE || ph.vaddr + ph.memsz < ph.vaddr ||
             ph.vaddr + ph.memsz > STACK_BOTTOM - PAGE_SIZE)
             goto bad;
-        if ((err = uvm_alloc(pgdir, ph.vaddr, ph.vaddr + ph.memsz)) < 0)
-            goto bad;
-        if ((err = load_segment(pgdir, ip, ph.vaddr, ph.offset, ph.filesz)) < 0)
+        if ((err = load_segment(pgdir, ip, &ph)) < 0)
             goto bad;
         if (ph.vaddr + ph.memsz > image_end)
             image_end = ph.vaddr + ph.memsz;

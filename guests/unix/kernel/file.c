@@ -103,7 +103,7 @@ int file_read(struct file *f, uint32_t uva, int n)
         return dev_read(ip, uva, n);
     if (ip->type == I_DIR)
         return -EISDIR;
-    char *buf = kalloc_page();
+    char *buf = kalloc_page_nz();
     if (!buf)
         return -ENOMEM;
     int total = 0;
@@ -138,7 +138,7 @@ int file_write(struct file *f, uint32_t uva, int n)
     struct inode *ip = f->ip;
     if (ip->type == I_CHR)
         return dev_write(ip, uva, n);
-    char *buf = kalloc_page();
+    char *buf = kalloc_page_nz();
     if (!buf)
         return -ENOMEM;
     if (f->append)

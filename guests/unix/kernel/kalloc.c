@@ -20,15 +20,23 @@ void kfree_page(void *page)
     nfree++;
 }
 
-void *kalloc_page(void)
+/* A page with undefined contents, for callers that write all they later read. */
+void *kalloc_page_nz(void)
 {
     struct run *r = free_pages;
     if (!r)
         return 0;
     free_pages = r->next;
     nfree--;
-    kzero(r, PAGE_SIZE);
     return r;
+}
+
+void *kalloc_page(void)
+{
+    void *page = kalloc_page_nz();
+    if (page)
+        kzero(page, PAGE_SIZE);
+    return page;
 }
 
 uint32_t kfree_pages(void)

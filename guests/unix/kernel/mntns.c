@@ -61,6 +61,7 @@ static void root_put(struct inode *root)
 
 static void mount_free(struct mount *m)
 {
+    m->point->covered--;
     iput(m->point);
     root_put(m->root);
     kfree(m);
@@ -86,6 +87,7 @@ static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, 
     if (!m)
         return -ENOMEM;
     m->point = iget(point);
+    point->covered++;
     m->root = iget(root);
     root->mounts++;
     if (at_tail) {
@@ -122,6 +124,8 @@ struct mntns *mntns_copy(struct mntns *from)
 /* The newest mount in ns on directory ip. */
 static struct mount *mount_on(struct mntns *ns, struct inode *ip)
 {
+    if (!ip->covered)                          /* nothing is mounted on it anywhere */
+        return 0;
     for (struct mount *m = ns->mounts; m; m = m->next)
         if (m->point == ip && m->root != ip)
             return m;
@@ -130,6 +134,8 @@ static struct mount *mount_on(struct mntns *ns, struct inode *ip)
 
 static struct mount *mount_with_root(struct mntns *ns, struct inode *ip)
 {
+    if (!ip->mounts)                           /* the root of no mount anywhere */
+        return 0;
     for (struct mount *m = ns->mounts; m; m = m->next)
         if (m->root == ip && m->point != ip)
             return m;
@@ -211,29 +217,6 @@ int mnt_boot_mount(struct inode *dir, struct inode *root)
 
 /* ---- overlay: a copy-on-write copy of a directory tree ---- */
 
-static int tree_clone(struct inode *src, struct inode *dst, int depth)
-{
-    if (depth > 32)
-        return -ELOOP;
-    for (struct dentry *d = src->children; d; d = d->next) {
-        int err;
-        if (d->ip->type == I_DIR) {
-            struct inode *ip;
-            if ((err = vfs_create(dst, d->name, I_DIR, d->ip->mode, &ip)) < 0)
-                return err;
-            err = tree_clone(d->ip, ip, depth + 1);
-            iput(ip);
-        } else {
-            if (d->ip->type == I_FILE)
-                d->ip->shared = 1;
-            err = ramfs_link(dst, d->name, d->ip);
-        }
-        if (err < 0)
-            return err;
-    }
-    return 0;
-}
-
 static struct inode *overlay_new(const char *data, int *err)
 {
     if (strncmp(data, "lowerdir=", 9) != 0) {
@@ -260,7 +243,7 @@ static struct inode *overlay_new(const char *data, int *err)
         return 0;
     }
     root->mode = lower->mode;
-    *err = tree_clone(lower, root, 0);
+    *err = ramfs_clone_tree(lower, root, 0);
     iput(lower);
     if (*err < 0) {
         tree_release(root);

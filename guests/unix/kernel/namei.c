@@ -39,9 +39,9 @@ static struct inode *step(struct inode *ip, const char *name, int *err)
         *err = -ENOTDIR;
         return 0;
     }
-    if (!strcmp(name, "."))
+    if (name[0] == '.' && !name[1])
         return iget(ip);
-    if (!strcmp(name, ".."))
+    if (name[0] == '.' && name[1] == '.' && !name[2])
         return iget(mnt_parent(ip, 0));
     struct inode *next = vfs_lookup(ip, name);
     if (!next) {
@@ -87,8 +87,9 @@ static struct inode *walk(struct inode *start, const char *path, int stop_before
         if (len == 0)
             break;
         const char *rest = path;
-        char peek[NAME_MAX + 1];
-        int is_last = next_component(&rest, peek) == 0;
+        while (*rest == '/')
+            rest++;
+        int is_last = !*rest;
         if (stop_before_last && is_last) {
             strlcpy(last, name, NAME_MAX + 1);
             if (ip->type != I_DIR) {

@@ -26,7 +26,7 @@ static struct dentry *find(struct inode *dir, const char *name, struct dentry **
 {
     struct dentry **pp = &dir->children;
     for (; *pp; pp = &(*pp)->next) {
-        if (!strcmp((*pp)->name, name)) {
+        if ((*pp)->name[0] == name[0] && !strcmp((*pp)->name, name)) {
             if (link)
                 *link = pp;
             return *pp;
@@ -56,6 +56,46 @@ int ramfs_link(struct inode *dir, const char *name, struct inode *ip)
         pp = &(*pp)->next;
     *pp = d;
     ip->nlink++;
+    return 0;
+}
+
+/* Fill the new, empty directory dst with a copy-on-write copy of directory src (overlay mounts,
+ * mntns.c): subdirectories are copied, 32 deep at most; files and other nodes are shared, a
+ * file marked shared so that a write copies it up first (ramfs_copy_up). Order is kept. */
+int ramfs_clone_tree(struct inode *src, struct inode *dst, int depth)
+{
+    if (depth > 32)
+        return -ELOOP;
+    struct dentry **tail = &dst->children;
+    while (*tail)
+        tail = &(*tail)->next;
+    for (struct dentry *d = src->children; d; d = d->next) {
+        struct inode *ip = d->ip;
+        if (ip->type == I_DIR) {
+            if (!cgroup_may_grow() || !(ip = inode_alloc(FS_RAMFS, I_DIR, d->ip->mode)))
+                return -ENOMEM;
+            ip->parent = dst;
+        } else if (ip->type == I_FILE) {
+            ip->shared = 1;
+        }
+        struct dentry *nd = kmalloc(sizeof *nd);
+        if (!nd) {
+            if (ip != d->ip)
+                kfree(ip);
+            return -ENOMEM;
+        }
+        memcpy(nd->name, d->name, sizeof nd->name);
+        nd->ip = ip;
+        ip->nlink++;
+        *tail = nd;
+        tail = &nd->next;
+        if (ip != d->ip) {
+            iput(ip);                       /* inode_alloc's reference: the entry holds it now */
+            int err = ramfs_clone_tree(d->ip, ip, depth + 1);
+            if (err < 0)
+                return err;
+        }
+    }
     return 0;
 }
 
@@ -128,8 +168,20 @@ int ramfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
     for (uint32_t done = 0; done < n;) {
         uint32_t b = (off + done) / PAGE_SIZE, o = (off + done) % PAGE_SIZE;
         uint32_t k = PAGE_SIZE - o < n - done ? PAGE_SIZE - o : n - done;
-        if (!ip->blocks[b] && !(ip->blocks[b] = upage_alloc()))
-            return done ? (int)done : -ENOSPC;
+        if (!ip->blocks[b]) {                /* a new page: zero what this write leaves */
+            if (!(ip->blocks[b] = upage_alloc_nz()))
+                return done ? (int)done : -ENOSPC;
+            kzero(ip->blocks[b], o);
+            kzero(ip->blocks[b] + o + k, PAGE_SIZE - o - k);
+        }
+        if (upage_shared(ip->blocks[b])) {  /* mapped by a running program (exec.c): it keeps the old page */
+            char *copy = upage_alloc_nz();
+            if (!copy)
+                return done ? (int)done : -ENOSPC;
+            kcopy(copy, ip->blocks[b], PAGE_SIZE);
+            upage_free(ip->blocks[b]);
+            ip->blocks[b] = copy;
+        }
         kcopy(ip->blocks[b] + o, src + done, k);
         done += k;
         if (off + done > ip->size)
@@ -138,10 +190,19 @@ int ramfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
     return (int)n;
 }
 
+/* The data page holding file bytes [off, off + PAGE_SIZE) (off page aligned), if it is wholly
+ * inside the file and stored: exec maps it read-only rather than copying it. */
+char *ramfs_page(struct inode *ip, uint32_t off)
+{
+    if (ip->fs != FS_RAMFS || !ip->blocks || off % PAGE_SIZE || off >= ip->size)
+        return 0;
+    return ip->blocks[off / PAGE_SIZE];
+}
+
 void ramfs_truncate(struct inode *ip)
 {
     if (ip->blocks) {
-        for (uint32_t b = 0; b < MAX_BLOCKS; b++)
+        for (uint32_t b = 0; b * PAGE_SIZE < ip->size; b++)     /* no block lies past the size */
             if (ip->blocks[b])
                 upage_free(ip->blocks[b]);
         upage_free(ip->blocks);

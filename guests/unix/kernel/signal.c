@@ -120,6 +120,7 @@ static void push_handler(struct trapframe *tf, int sig)
         current->sig_blocked |= SIGMASK(sig);
     tf->esp = sp;
     tf->eip = sa->handler;
+    tf->eflags &= ~EFLAGS_DF;                 /* a handler starts with DF clear, as on Linux */
     if (sa->flags & SA_RESETHAND)
         memset(sa, 0, sizeof *sa);
 }

@@ -68,6 +68,7 @@ static const syscall_fn syscalls[] = {
     [SYS_msgctl]         = S(sys_msgctl),
     [SYS_fstat64]        = S(sys_fstat64),
     [SYS_getdents64]     = S(sys_getdents64),
+    [SYS_close_range]    = S(sys_close_range),
 };
 
 void syscall(struct trapframe *tf)

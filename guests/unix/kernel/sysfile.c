@@ -103,6 +103,22 @@ int sys_close(uint32_t fd)
     return 0;
 }
 
+/* close_range(2): close every open descriptor in [first, last]; no flags are known. */
+int sys_close_range(uint32_t first, uint32_t last, uint32_t flags)
+{
+    if (flags)
+        return -EINVAL;
+    if (first > last)
+        return -EINVAL;
+    for (uint32_t fd = first; fd <= last && fd < NOFILE; fd++) {
+        if (current->ofile[fd]) {
+            file_close(current->ofile[fd]);
+            current->ofile[fd] = 0;
+        }
+    }
+    return 0;
+}
+
 int sys_lseek(uint32_t fd, uint32_t off, uint32_t whence)
 {
     struct file *f = fd_file(fd);

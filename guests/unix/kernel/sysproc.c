@@ -42,7 +42,7 @@ int sys_execve(uint32_t upath, uint32_t uargv, uint32_t uenvp)
 {
     char path[PATH_MAX];
     char *argv[MAXARG + 1], *envp[MAXARG + 1];
-    char *strings = kalloc_page();             /* MAXARGLEN <= PAGE_SIZE */
+    char *strings = kalloc_page_nz();          /* MAXARGLEN <= PAGE_SIZE */
     int used = 0, r;
     if (!strings)
         return -ENOMEM;

@@ -27,6 +27,7 @@ alltraps:
     pushl %es
     pushl %ds
     pushal
+    cld                             /* the C code assumes DF = 0 (i386 ABI); the interrupted code may not */
     movw $0x10, %ax                 /* SEL_KDATA */
     movw %ax, %ds
     movw %ax, %es

@@ -52,8 +52,8 @@ int vfs_create(struct inode *dir, const char *name, enum itype type, uint32_t mo
 {
     if (dir->type != I_DIR)
         return -ENOTDIR;
-    if (!strcmp(name, ".") || !strcmp(name, ".."))
-        return -EEXIST;
+    if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+        return -EEXIST;                    /* "." and ".." */
     if (dir->fs == FS_CGROUPFS && type == I_DIR)
         return cgroupfs_mkdir(dir, name, out);
     if (dir->fs != FS_RAMFS)

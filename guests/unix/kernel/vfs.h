@@ -30,6 +30,7 @@ struct inode {
     struct dentry *children;        /* ramfs I_DIR: entries, in creation order */
     char **blocks;                  /* ramfs I_FILE: one page of page pointers */
     int mounts;                     /* mounts (in any namespace) with this inode as root */
+    int covered;                    /* mounts (in any namespace) on this inode as mount point */
     int anon;                       /* a tree that exists only while mounted (tmpfs, overlay): freed with its last mount */
     int shared;                     /* ramfs I_FILE shared by overlay copies: copied up before a write */
     int pid;                        /* procfs: the process this node describes */

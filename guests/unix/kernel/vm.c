@@ -67,6 +67,37 @@ int uvm_alloc(uint32_t *pgdir, uint32_t start, uint32_t end)
     return 0;
 }
 
+/* The kernel address of the user page at va (page aligned), mapped now if it was not: then
+ * *fresh = 1 and its contents are undefined (the caller fills it). 0 if out of memory. */
+char *uvm_map_page(uint32_t *pgdir, uint32_t va, int *fresh)
+{
+    uint32_t *pte = walk(pgdir, va, 1);
+    if (!pte)
+        return 0;
+    *fresh = !(*pte & PTE_P);
+    if (*fresh) {
+        void *page = upage_alloc_nz();
+        if (!page)
+            return 0;
+        *pte = (uint32_t)page | PTE_P | PTE_W | PTE_U;
+    }
+    return (char *)PTE_ADDR(*pte);
+}
+
+/* Map page (another holder's: a file's data page) read-only at va. 0, or -EEXIST if va is
+ * mapped to some other page already, -ENOMEM. */
+int uvm_map_shared(uint32_t *pgdir, uint32_t va, char *page)
+{
+    uint32_t *pte = walk(pgdir, va, 1);
+    if (!pte)
+        return -ENOMEM;
+    if (*pte & PTE_P)
+        return PTE_ADDR(*pte) == (uint32_t)page ? 0 : -EEXIST;
+    upage_share(page);
+    *pte = (uint32_t)page | PTE_P | PTE_U;
+    return 0;
+}
+
 /* Unmap and free the user pages wholly inside [start, end). */
 void uvm_dealloc(uint32_t *pgdir, uint32_t start, uint32_t end)
 {
@@ -109,7 +140,7 @@ uint32_t *uvm_copy(uint32_t *pgdir)
                 continue;
             uint32_t va = i << 22 | j << 12;
             uint32_t *pte = walk(nd, va, 1);
-            void *page = pte ? upage_alloc() : 0;
+            void *page = pte ? upage_alloc_nz() : 0;
             if (!pte || !page) {
                 pgdir_free(nd);
                 return 0;
@@ -189,7 +220,8 @@ int copyin(uint32_t *pgdir, void *dst, uint32_t va, uint32_t n)
     return 0;
 }
 
-/* Copy a NUL-terminated string of at most max bytes (with the NUL); -ENAMETOOLONG if longer. */
+/* Copy a NUL-terminated string of at most max bytes (with the NUL); -ENAMETOOLONG if longer.
+ * Returns its length. Four bytes at a time while none of them is NUL. */
 int copyinstr(uint32_t *pgdir, char *dst, uint32_t va, uint32_t max)
 {
     for (uint32_t i = 0; i < max;) {
@@ -197,6 +229,12 @@ int copyinstr(uint32_t *pgdir, char *dst, uint32_t va, uint32_t max)
         if (!ka)
             return -EFAULT;
         uint32_t k = PAGE_SIZE - (va & 0xFFF);       /* the rest of this page */
+        for (; k >= 4 && i + 4 <= max; k -= 4, i += 4, va += 4, ka += 4) {
+            uint32_t w = *(const uint32_t *)ka;
+            if ((w - 0x01010101u) & ~w & 0x80808080u)  /* some byte of w is 0 */
+                break;
+            *(uint32_t *)(dst + i) = w;
+        }
         for (; k > 0 && i < max; k--, i++, va++) {
             dst[i] = *ka++;
             if (!dst[i])

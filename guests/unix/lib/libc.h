@@ -71,6 +71,7 @@ pid_t clone_ns(unsigned flags);           /* fork with CLONE_NEW* flags (clone(2
  * it has exec'd or exited. Returns the child's PID or -1 (errno). (clone.S) */
 pid_t clone_vfork(int (*fn)(void *), void *stack_top, unsigned flags, void *arg);
 int unshare(unsigned flags);
+int close_range(unsigned first, unsigned last, unsigned flags);
 int setns(int fd, unsigned nstype);
 int mount(const char *source, const char *target, const char *type, unsigned flags, const char *data);
 int umount2(const char *target, unsigned flags);

@@ -22,15 +22,19 @@ struct outbuf {
     char buf[512];
 };
 
-static void out_putc(void *arg, char c)
+static void out_write(void *arg, const char *s, int n)
 {
     struct outbuf *o = arg;
-    if (o->len == (int)sizeof o->buf) {
-        write_all(o->fd, o->buf, o->len);
-        o->len = 0;
+    o->total += n;
+    while (n > 0) {
+        if (o->len == (int)sizeof o->buf) {
+            write_all(o->fd, o->buf, o->len);
+            o->len = 0;
+        }
+        int k = (int)sizeof o->buf - o->len < n ? (int)sizeof o->buf - o->len : n;
+        memcpy(o->buf + o->len, s, k);
+        o->len += k, s += k, n -= k;
     }
-    o->buf[o->len++] = c;
-    o->total++;
 }
 
 int vdprintf(int fd, const char *fmt, va_list ap)
@@ -38,7 +42,7 @@ int vdprintf(int fd, const char *fmt, va_list ap)
     struct outbuf o;
     o.fd = fd;
     o.len = o.total = 0;
-    vformat(out_putc, &o, fmt, ap);
+    vformat(out_write, &o, fmt, ap);
     if (o.len)
         write_all(fd, o.buf, o.len);
     return o.total;

@@ -59,6 +59,7 @@ pid_t getpgrp(void) { return SYS0(SYS_getpgrp); }
 ssize_t read(int fd, void *buf, size_t n) { return SYS3(SYS_read, fd, buf, n); }
 ssize_t write(int fd, const void *buf, size_t n) { return SYS3(SYS_write, fd, buf, n); }
 int close(int fd) { return SYS1(SYS_close, fd); }
+int close_range(unsigned first, unsigned last, unsigned flags) { return SYS3(SYS_close_range, first, last, flags); }
 int lseek(int fd, int off, int whence) { return SYS3(SYS_lseek, fd, off, whence); }
 int dup(int fd) { return SYS1(SYS_dup, fd); }
 int dup2(int fd, int fd2) { return SYS2(SYS_dup2, fd, fd2); }

@@ -25,7 +25,6 @@
 #define CG_DIR   "/sys/fs/cgroup/ctr"
 #define MAXNAME  32
 #define DEFAULT_PIDS 64         /* pids.max unless --pids-limit says otherwise ("max" lifts it) */
-#define NOFILE_USER 16          /* the kernel's NOFILE */
 #define PATH_MAX 256
 
 void (*ctr_exit_hook)(const char *name, int status);
@@ -114,14 +113,25 @@ static long stat_field(const char *path, const char *key)
     return -1;
 }
 
+/* buf = dir "/" name ["/" file], cut to PATH_MAX. */
+static void join(char *buf, const char *dir, const char *name, const char *file)
+{
+    const char *parts[] = { dir, "/", name, file ? "/" : "", file ? file : "" };
+    size_t n = 0;
+    for (int i = 0; i < 5; i++)
+        for (const char *p = parts[i]; *p && n < PATH_MAX - 1; p++)
+            buf[n++] = *p;
+    buf[n] = 0;
+}
+
 static void path_of(char *buf, const char *name, const char *file)
 {
-    snprintf(buf, PATH_MAX, RUN_DIR "/%s%s%s", name, file ? "/" : "", file ? file : "");
+    join(buf, RUN_DIR, name, file);
 }
 
 static void cgroup_of(char *buf, const char *name, const char *file)
 {
-    snprintf(buf, PATH_MAX, CG_DIR "/%s%s%s", name, file ? "/" : "", file ? file : "");
+    join(buf, CG_DIR, name, file);
 }
 
 static int valid_name(const char *s)
@@ -361,20 +371,25 @@ static int cpus_arg(const char *s, char *cpu_max, int size)
     return 1;
 }
 
-/* Claim the first free number k in [lo, hi] by making directory PREFIXk, starting after the
- * last one claimed (kept in `counter`): constant work however many containers there are. */
-static int claim(const char *prefix, const char *counter, int lo, int hi)
+/* Claim the first free number k in [lo, hi] by making directory PREFIXk (mkdir is the claim:
+ * it fails if k is taken), starting after the last one claimed: constant work however many
+ * containers there are. Where to start is a hint: `counter` for one-shot `ctr` processes; a
+ * process that claims again (ctrd) keeps it in *next and leaves the file alone. */
+static int claim(const char *prefix, const char *counter, int lo, int hi, int *next)
 {
     char buf[16], path[PATH_MAX];
-    int start = read_file(counter, buf, sizeof buf) > 0 ? atoi(buf) : lo;
+    int start = *next ? *next : read_file(counter, buf, sizeof buf) > 0 ? atoi(buf) : lo;
     if (start < lo || start > hi)
         start = lo;
     for (int i = 0; i <= hi - lo; i++) {
         int k = lo + (start - lo + i) % (hi - lo + 1);
         snprintf(path, sizeof path, "%s%d", prefix, k);
         if (mkdir(path, 0700) == 0) {
-            snprintf(buf, sizeof buf, "%d\n", k + 1);
-            write_file(counter, buf);
+            if (!*next) {
+                snprintf(buf, sizeof buf, "%d\n", k + 1);
+                write_file(counter, buf);
+            }
+            *next = k + 1;
             return k;
         }
     }
@@ -383,13 +398,17 @@ static int claim(const char *prefix, const char *counter, int lo, int hi)
 
 static int free_console(void)
 {
-    return claim(RUN_DIR "/.consoles/", RUN_DIR "/.next-console", 1, 255);
+    static int next;
+    return claim(RUN_DIR "/.consoles/", RUN_DIR "/.next-console", 1, 255, &next);
 }
 
 static int pvchan_present(void)
 {
+    static int present = -1;                   /* the device does not come and go */
     struct stat64 st;
-    return stat("/dev/pvctl", &st) == 0;
+    if (present < 0)
+        present = stat("/dev/pvctl", &st) == 0;
+    return present;
 }
 
 /* What the child between clone and exec needs. Two ways to start it:
@@ -410,7 +429,7 @@ static int child(void *arg)
 {
     struct setup *s = arg;
     struct container *c = s->c;
-    char byte, root[PATH_MAX], path[PATH_MAX + 32];
+    char byte, path[PATH_MAX];
     const char *step;
     if (s->go >= 0) {
         if (read(s->go, &byte, 1) != 1)
@@ -426,21 +445,20 @@ static int child(void *arg)
     step = "unshare the cgroup namespace";
     if (unshare(CLONE_NEWCGROUP) < 0)
         goto bad;
-    path_of(root, c->name, "rootfs");
     step = "sethostname";
     if (sethostname(c->hostname, strlen(c->hostname)) < 0)
         goto bad;
+    step = "enter the rootfs";                 /* the rest is relative to it */
+    if (chdir("rootfs") < 0)
+        goto bad;
     step = "mount /proc";
-    snprintf(path, sizeof path, "%s/proc", root);
-    if (ensure_dir(path) < 0 || mount("proc", path, "proc", 0, 0) < 0)
+    if (ensure_dir("proc") < 0 || mount("proc", "proc", "proc", 0, 0) < 0)
         goto bad;
     step = "mount /tmp";
-    snprintf(path, sizeof path, "%s/tmp", root);
-    if (ensure_dir(path) < 0 || mount("tmpfs", path, "tmpfs", 0, 0) < 0)
+    if (ensure_dir("tmp") < 0 || mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0)
         goto bad;
     step = "pivot_root";
-    snprintf(path, sizeof path, "%s/.oldroot", root);
-    if (ensure_dir(path) < 0 || chdir(root) < 0 || pivot_root(".", ".oldroot") < 0)
+    if (ensure_dir(".oldroot") < 0 || pivot_root(".", ".oldroot") < 0)
         goto bad;
     chdir("/");
     step = "detach the old root";
@@ -455,17 +473,19 @@ static int child(void *arg)
         for (int i = 0; i < 3; i++)
             if (fd != i)
                 dup2(fd, i);
-        if (fd > 2)
-            close(fd);
-        for (int i = 3; i < NOFILE_USER; i++)
-            if (i != s->ready)
-                close(i);
+        if (s->ready < 0) {
+            close_range(3, ~0u, 0);
+        } else {
+            if (s->ready > 3)
+                close_range(3, s->ready - 1, 0);
+            close_range(s->ready + 1, ~0u, 0);
+        }
     }
-    step = "find the command";
-    struct stat64 st;
-    if (stat(s->cmd[0], &st) < 0)
-        goto bad;
-    if (s->ready >= 0) {
+    if (s->ready >= 0) {                       /* vfork's way learns it from execve */
+        step = "find the command";
+        struct stat64 st;
+        if (stat(s->cmd[0], &st) < 0)
+            goto bad;
         signal(SIGPIPE, SIG_IGN);              /* after `create` nobody reads this */
         write(s->ready, "ok", 2);
         close(s->ready);
@@ -604,12 +624,15 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     if (nl)
         *nl = 0;
 
-    if (stat(RUN_DIR "/.consoles", &st) < 0 &&
+    static int have_dirs;                      /* made once, and nobody removes them */
+    if (!have_dirs && stat(RUN_DIR "/.consoles", &st) < 0 &&
         (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0 || ensure_dir(RUN_DIR "/.consoles") < 0))
         return fail(o, 1, "ctr %s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
+    have_dirs = 1;
     int named = c.name[0] != 0;
     if (!named) {                              /* ct1, ct2, ...: claimed by making the directory */
-        int k = claim(RUN_DIR "/ct", RUN_DIR "/.next-name", 1, 99999);
+        static int next;
+        int k = claim(RUN_DIR "/ct", RUN_DIR "/.next-name", 1, 99999, &next);
         if (!k)
             return fail(o, 1, "ctr %s: no free container name", argv[0]);
         snprintf(c.name, sizeof c.name, "ct%d", k);
@@ -643,23 +666,21 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     snprintf(num, sizeof num, "%d", c.pids_limit);
     if (c.pids_limit >= 0 && write_file(path, num) < 0)
         goto undo;
-    /* the root: an overlay of the image */
+    /* the root: an overlay of the image; from here on paths are relative to the container's
+     * directory (the caller's working directory comes back to / in ctr_command) */
     step = "rootfs";
-    char root[PATH_MAX], lower[PATH_MAX + 16];
-    path_of(root, c.name, "rootfs");
+    char lower[PATH_MAX + 16];
+    path_of(path, c.name, 0);
     snprintf(lower, sizeof lower, "lowerdir=/images/%s", c.image);
-    if (mkdir(root, 0755) < 0 || mount("overlay", root, "overlay", 0, lower) < 0)
+    if (chdir(path) < 0 || mkdir("rootfs", 0755) < 0 || mount("overlay", "rootfs", "overlay", 0, lower) < 0)
         goto undo;
     /* its devices, made here: inside its namespaces mknod is not allowed */
     step = "make /dev/console";
-    snprintf(lower, sizeof lower, "%s/dev", root);
-    ensure_dir(lower);
-    snprintf(lower, sizeof lower, "%s/dev/console", root);
+    ensure_dir("rootfs/dev");
     unsigned dev = c.console ? MKDEV(4, c.console) : !detach ? MKDEV(5, 0) : MKDEV(1, 3);
-    if (mknod(lower, S_IFCHR | 0620, dev) < 0)
+    if (mknod("rootfs/dev/console", S_IFCHR | 0620, dev) < 0)
         goto undo;
-    snprintf(lower, sizeof lower, "%s/dev/null", root);
-    if (mknod(lower, S_IFCHR | 0666, MKDEV(1, 3)) < 0)
+    if (mknod("rootfs/dev/null", S_IFCHR | 0666, MKDEV(1, 3)) < 0)
         goto undo;
 
     struct setup s = { &c, cmd, -1, -1, !detach, "" };
@@ -1031,10 +1052,11 @@ int ctr_command(int argc, char **argv, struct ctr_out *o)
     if (argc < 1)
         return fail(o, 2, "%s", usage);
     const char *v = argv[0];
-    if (!strcmp(v, "run"))
-        return create(argc, argv, o, 1);
-    if (!strcmp(v, "create"))
-        return create(argc, argv, o, 0);
+    if (!strcmp(v, "run") || !strcmp(v, "create")) {
+        int r = create(argc, argv, o, !strcmp(v, "run"));
+        chdir("/");                            /* create works in the container's directory */
+        return r;
+    }
     if (!strcmp(v, "start"))
         return cmd_start(argc, argv, o);
     if (!strcmp(v, "pause") || !strcmp(v, "resume"))
