@@ -62,6 +62,10 @@
 #define SYS_clock_gettime 265
 #define SYS_unshare       310
 #define SYS_setns         346
+#define SYS_openat        295
+#define SYS_mkdirat       296
+#define SYS_mknodat       297
+#define SYS_clone3        435
 #define SYS_close_range   436
 #define SYS_msgget        399
 #define SYS_msgsnd        400
@@ -119,6 +123,7 @@
 #define O_NONBLOCK  04000
 #define O_DIRECTORY 0200000
 #define O_CLOEXEC   02000000
+#define AT_FDCWD    (-100)      /* the *at calls: relative to the working directory */
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -273,6 +278,14 @@ struct winsize {
 #define CLONE_NEWUSER   0x10000000u
 #define CLONE_NEWPID    0x20000000u
 #define CLONE_NEWNET    0x40000000u
+
+/* clone3(2)'s argument (linux/sched.h): all fields 64-bit; CLONE_INTO_CGROUP is a flag above bit 31 */
+struct clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define CLONE_INTO_CGROUP     0x200000000ull
+#define CLONE_ARGS_SIZE_VER0  64
+#define CLONE_ARGS_SIZE_VER2  88   /* with `cgroup` */
 
 /* ---- mount(2) and umount2(2) (linux/mount.h) ---- */
 #define MS_RDONLY   1u

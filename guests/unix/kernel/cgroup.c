@@ -58,11 +58,14 @@ struct cgroup *cgroup_get(struct cgroup *cg)
     return cg;
 }
 
+static int nfrozen;                            /* cgroups with cgroup.freeze 1: none, no walk */
+
 void cgroup_put(struct cgroup *cg)
 {
     if (!cg || --cg->ref > 0 || cg == &root_cgroup)
         return;
     cgroup_table[cg->id] = 0;
+    nfrozen -= cg->frozen;
     if (cg->parent) {
         cg->parent->nchildren--;
         cgroup_put(cg->parent);
@@ -108,6 +111,8 @@ void cgroup_detach(struct proc *p)
 
 static int frozen(struct cgroup *cg)
 {
+    if (!nfrozen)
+        return 0;
     for (; cg; cg = cg->parent)
         if (cg->frozen)
             return 1;
@@ -470,6 +475,7 @@ int cgroupfs_write(struct inode *ip, const char *src, uint32_t n)
     case CG_FREEZE:
         if (!number || v > 1)
             return -EINVAL;
+        nfrozen += (int)v - cg->frozen;
         cg->frozen = (int)v;
         return (int)n;
     case CG_CPU_MAX: {

@@ -76,6 +76,7 @@ void *kalloc_page(void);            /* zeroed page or 0 */
 void *kalloc_page_nz(void);         /* page with undefined contents, or 0 */
 void kfree_page(void *page);
 void *kmalloc(size_t n);            /* zeroed, n <= 2048 */
+void *kmalloc_nz(size_t n);         /* as kmalloc, contents undefined */
 void kfree(void *p);
 uint32_t kfree_pages(void);
 uint32_t kmem_total_pages(void);
@@ -112,7 +113,7 @@ struct proc *proc_find(int pid);       /* by global pid */
 struct proc *proc_init_proc(void);
 void user_init(void);
 int proc_fork(void);
-int proc_clone(uint32_t flags, uint32_t stack);
+int proc_clone(uint32_t flags, uint32_t stack, struct cgroup *into);
 void vfork_release(struct proc *p);
 void proc_free(struct proc *p);
 void proc_exit(int status) __attribute__((noreturn));
@@ -291,6 +292,7 @@ int cgroupfs_write(struct inode *ip, const char *src, uint32_t n);
 /* sysproc.c, sysfile.c: the system calls (see syscall.c's table) */
 int sys_fork(void);
 int sys_clone(uint32_t flags, uint32_t stack);
+int sys_clone3(uint32_t uargs, uint32_t size);
 int sys_exit(uint32_t status);
 int sys_execve(uint32_t path, uint32_t argv, uint32_t envp);
 int sys_wait4(uint32_t pid, uint32_t status, uint32_t options, uint32_t rusage);
@@ -312,6 +314,9 @@ int sys_write(uint32_t fd, uint32_t buf, uint32_t n);
 int sys_open(uint32_t path, uint32_t flags, uint32_t mode);
 int sys_close(uint32_t fd);
 int sys_close_range(uint32_t first, uint32_t last, uint32_t flags);
+int sys_openat(uint32_t dirfd, uint32_t upath, uint32_t flags, uint32_t mode);
+int sys_mkdirat(uint32_t dirfd, uint32_t upath, uint32_t mode);
+int sys_mknodat(uint32_t dirfd, uint32_t upath, uint32_t mode, uint32_t dev);
 int sys_lseek(uint32_t fd, uint32_t off, uint32_t whence);
 int sys_dup(uint32_t fd);
 int sys_dup2(uint32_t fd, uint32_t fd2);

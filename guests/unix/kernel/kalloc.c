@@ -101,36 +101,43 @@ struct block {
 
 static struct block *buckets[NBUCKET];
 
-void *kmalloc(size_t n)
+/* A block of at least n bytes with undefined contents (the caller sets every field), or 0.
+ * A bucket that runs dry gets a fresh page, carved into blocks as they are taken. */
+void *kmalloc_nz(size_t n)
 {
+    static char *carve[NBUCKET];           /* the rest of each bucket's newest page */
     n += sizeof(struct block);
-    int b = 0;
-    while ((16u << b) < n)
-        b++;
-    if (b > NBUCKET - 1 + 1)
+    int b = n <= 16 ? 0 : 28 - __builtin_clz(n - 1);      /* 16 << b >= n */
+    if (b > NBUCKET)
         panic("kmalloc: %u bytes is too large", (uint32_t)n);
     if (b == NBUCKET) {            /* a whole page (kmalloc of up to 4080 bytes) */
-        struct block *blk = kalloc_page();
+        struct block *blk = kalloc_page_nz();
         if (!blk)
             return 0;
         blk->bucket = NBUCKET;
         return blk + 1;
     }
-    if (!buckets[b]) {
-        char *page = kalloc_page();
-        if (!page)
-            return 0;
-        for (uint32_t off = 0; off + (16u << b) <= PAGE_SIZE; off += 16u << b) {
-            struct block *blk = (struct block *)(page + off);
-            blk->bucket = b;
-            blk->next = buckets[b];
-            buckets[b] = blk;
-        }
-    }
     struct block *blk = buckets[b];
-    buckets[b] = blk->next;
-    kzero(blk + 1, (16u << b) - sizeof *blk);
+    if (blk) {
+        buckets[b] = blk->next;
+    } else {
+        if (!carve[b] && !(carve[b] = kalloc_page_nz()))
+            return 0;
+        blk = (struct block *)carve[b];
+        blk->bucket = b;
+        carve[b] += 16u << b;
+        if ((uint32_t)carve[b] % PAGE_SIZE == 0)
+            carve[b] = 0;
+    }
     return blk + 1;
+}
+
+void *kmalloc(size_t n)
+{
+    void *p = kmalloc_nz(n);
+    if (p)
+        kzero(p, (16u << ((struct block *)p - 1)->bucket) - sizeof(struct block));
+    return p;
 }
 
 void kfree(void *p)

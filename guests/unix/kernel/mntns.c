@@ -80,8 +80,8 @@ void mntns_put(struct mntns *ns)
     kfree(ns);
 }
 
-/* Add a mount at the end of the list (the list is newest first: callers add at the head). */
-static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, int at_tail)
+/* Add a mount at the head of ns's list (newest first), or after *tail (then *tail moves on). */
+static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, struct mount ***tail)
 {
     struct mount *m = kmalloc(sizeof *m);
     if (!m)
@@ -90,11 +90,9 @@ static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, 
     point->covered++;
     m->root = iget(root);
     root->mounts++;
-    if (at_tail) {
-        struct mount **pp = &ns->mounts;
-        while (*pp)
-            pp = &(*pp)->next;
-        *pp = m;
+    if (tail) {
+        **tail = m;
+        *tail = &m->next;
     } else {
         m->next = ns->mounts;
         ns->mounts = m;
@@ -112,8 +110,9 @@ struct mntns *mntns_copy(struct mntns *from)
     ns->id = next_id++;
     ns->root = iget(from->root);
     ns->root->mounts++;
+    struct mount **tail = &ns->mounts;
     for (struct mount *m = from->mounts; m; m = m->next) {
-        if (mount_add(ns, m->point, m->root, 1) < 0) {
+        if (mount_add(ns, m->point, m->root, &tail) < 0) {
             mntns_put(ns);
             return 0;
         }

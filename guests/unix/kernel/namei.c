@@ -117,7 +117,9 @@ static struct inode *walk(struct inode *start, const char *path, int stop_before
 
 static struct inode *start_dir(void)
 {
-    return current ? current->cwd : proc_root();
+    if (!current)
+        return proc_root();
+    return current->at_base ? current->at_base : current->cwd;
 }
 
 struct inode *namei(const char *path, int *err)

@@ -128,9 +128,10 @@ void vfork_release(struct proc *p)
  * becomes its ESP. With CLONE_VM | CLONE_VFORK (posix_spawn's way, and the container
  * runtime's) the child runs in the parent's address space on that stack, nothing is copied,
  * and the parent sleeps until the child execs or exits (vfork(2)). */
-int proc_clone(uint32_t flags, uint32_t stack)
+int proc_clone(uint32_t flags, uint32_t stack, struct cgroup *into)
 {
-    int err = cgroup_can_fork(current->cgroup);
+    struct cgroup *cg = into ? into : current->cgroup;     /* clone3's CLONE_INTO_CGROUP */
+    int err = cgroup_can_fork(cg);
     if (err)
         return err;
     struct pidns *pns = current->pidns_children;
@@ -149,7 +150,7 @@ int proc_clone(uint32_t flags, uint32_t stack)
     np->utsns = utsns_get(current->utsns);
     np->ipcns = ipcns_get(current->ipcns);
     np->cgns = cgroup_get(current->cgns);
-    cgroup_attach(np, current->cgroup);
+    cgroup_attach(np, cg);
     np->cwd = iget(current->cwd);
     np->root = iget(current->root);
     np->parent = current;
@@ -184,7 +185,7 @@ int proc_clone(uint32_t flags, uint32_t stack)
 
 int proc_fork(void)
 {
-    return proc_clone(0, 0);
+    return proc_clone(0, 0, 0);
 }
 
 /* Free a slot whose process has exited (or never ran): what is left of it after proc_exit. */

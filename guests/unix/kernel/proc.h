@@ -45,6 +45,7 @@ struct proc {
     struct cgroup *cgroup;          /* its cgroup */
     struct cgroup *cgns;            /* the root of its cgroup namespace */
     int parked;                     /* stopped by a frozen cgroup at the way back to user mode */
+    struct inode *at_base;          /* during an *at system call: where its relative path starts */
     struct proc *vfork_parent;      /* CLONE_VM|CLONE_VFORK: the parent whose address space this
                                        child borrows, and who waits, until it execs or exits */
 };

@@ -46,11 +46,12 @@ int ramfs_link(struct inode *dir, const char *name, struct inode *ip)
 {
     if (strlen(name) > NAME_MAX)
         return -ENAMETOOLONG;
-    struct dentry *d = kmalloc(sizeof *d);
+    struct dentry *d = kmalloc_nz(sizeof *d);
     if (!d)
         return -ENOMEM;
     strlcpy(d->name, name, sizeof d->name);
     d->ip = ip;
+    d->next = 0;
     struct dentry **pp = &dir->children;
     while (*pp)
         pp = &(*pp)->next;
@@ -78,7 +79,7 @@ int ramfs_clone_tree(struct inode *src, struct inode *dst, int depth)
         } else if (ip->type == I_FILE) {
             ip->shared = 1;
         }
-        struct dentry *nd = kmalloc(sizeof *nd);
+        struct dentry *nd = kmalloc_nz(sizeof *nd);
         if (!nd) {
             if (ip != d->ip)
                 kfree(ip);
@@ -86,6 +87,7 @@ int ramfs_clone_tree(struct inode *src, struct inode *dst, int depth)
         }
         memcpy(nd->name, d->name, sizeof nd->name);
         nd->ip = ip;
+        nd->next = 0;
         ip->nlink++;
         *tail = nd;
         tail = &nd->next;

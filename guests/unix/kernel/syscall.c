@@ -68,6 +68,10 @@ static const syscall_fn syscalls[] = {
     [SYS_msgctl]         = S(sys_msgctl),
     [SYS_fstat64]        = S(sys_fstat64),
     [SYS_getdents64]     = S(sys_getdents64),
+    [SYS_openat]         = S(sys_openat),
+    [SYS_mkdirat]        = S(sys_mkdirat),
+    [SYS_mknodat]        = S(sys_mknodat),
+    [SYS_clone3]         = S(sys_clone3),
     [SYS_close_range]    = S(sys_close_range),
 };
 

@@ -16,6 +16,48 @@ static int fetch_path(uint32_t upath, char *path)
     return r < 0 ? r : 0;
 }
 
+/* ---- the *at calls: a relative path starts at directory dirfd, AT_FDCWD meaning the working
+ * directory; an absolute one ignores dirfd. As fchdir, a directory outside the caller's root
+ * is refused (it would be a way out, mntns.c). ---- */
+static int at_begin(uint32_t dirfd)
+{
+    if ((int)dirfd == AT_FDCWD)
+        return 0;
+    struct file *f = fd_file(dirfd);
+    if (!f)
+        return -EBADF;
+    if (f->type != F_INODE || f->ip->type != I_DIR)
+        return -ENOTDIR;
+    if (!mnt_beneath(f->ip, current->root))
+        return -EACCES;
+    current->at_base = f->ip;
+    return 0;
+}
+
+static int at_end(int result)
+{
+    current->at_base = 0;
+    return result;
+}
+
+int sys_openat(uint32_t dirfd, uint32_t upath, uint32_t flags, uint32_t mode)
+{
+    int err = at_begin(dirfd);
+    return err ? err : at_end(sys_open(upath, flags, mode));
+}
+
+int sys_mkdirat(uint32_t dirfd, uint32_t upath, uint32_t mode)
+{
+    int err = at_begin(dirfd);
+    return err ? err : at_end(sys_mkdir(upath, mode));
+}
+
+int sys_mknodat(uint32_t dirfd, uint32_t upath, uint32_t mode, uint32_t dev)
+{
+    int err = at_begin(dirfd);
+    return err ? err : at_end(sys_mknod(upath, mode, dev));
+}
+
 int sys_read(uint32_t fd, uint32_t buf, uint32_t n)
 {
     struct file *f = fd_file(fd);

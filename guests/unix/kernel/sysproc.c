@@ -81,13 +81,50 @@ int sys_kill(uint32_t pid, uint32_t sig)
 /* clone(2), Linux i386 argument order: flags, new stack, parent_tid, tls, child_tid.
  * What fork does plus new namespaces, and vfork's shared memory (CLONE_VM with CLONE_VFORK and
  * a stack); threads (CLONE_VM alone and friends) are refused. */
-int sys_clone(uint32_t flags, uint32_t stack)
+static int clone_checked(uint32_t flags, uint32_t stack, struct cgroup *into)
 {
     if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES))
         return -EINVAL;
     if ((flags & (CLONE_VM | CLONE_VFORK)) && ((flags & (CLONE_VM | CLONE_VFORK)) != (CLONE_VM | CLONE_VFORK) || !stack))
         return -EINVAL;
-    return proc_clone(flags, stack);
+    return proc_clone(flags, stack, into);
+}
+
+int sys_clone(uint32_t flags, uint32_t stack)
+{
+    return clone_checked(flags, stack, 0);
+}
+
+/* clone3(2): clone's flags and stack in a struct clone_args (its stack is the lowest address
+ * and a size), and CLONE_INTO_CGROUP: the child starts in the cgroup whose directory is open
+ * on descriptor `cgroup` (counted against that cgroup's pids.max), as runtimes start a
+ * container's init. pidfd, TIDs, TLS and set_tid are not supported. */
+int sys_clone3(uint32_t uargs, uint32_t size)
+{
+    struct clone_args a;
+    if (size < CLONE_ARGS_SIZE_VER0 || size > PAGE_SIZE)
+        return -EINVAL;
+    memset(&a, 0, sizeof a);
+    if (copyin(current->pgdir, &a, uargs, size < sizeof a ? size : sizeof a) < 0)
+        return -EFAULT;
+    if ((a.flags >> 32) & ~(uint32_t)(CLONE_INTO_CGROUP >> 32) || (a.flags & CSIGNAL) || a.exit_signal > CSIGNAL ||
+        a.pidfd || a.child_tid || a.parent_tid || a.tls || a.set_tid || a.set_tid_size ||
+        (!a.stack != !a.stack_size) || a.stack + a.stack_size > 0xFFFFFFFFull)
+        return -EINVAL;
+    struct cgroup *into = 0;
+    if (a.flags & CLONE_INTO_CGROUP) {
+        if (size < CLONE_ARGS_SIZE_VER2)
+            return -EINVAL;
+        struct file *f = a.cgroup < NOFILE ? current->ofile[a.cgroup] : 0;
+        if (!f)
+            return -EBADF;
+        if (f->type != F_INODE || f->ip->fs != FS_CGROUPFS || f->ip->type != I_DIR)
+            return -EBADF;
+        into = f->ip->priv;
+        if (into->removed)
+            return -ENOENT;
+    }
+    return clone_checked((uint32_t)a.flags | (uint32_t)a.exit_signal, (uint32_t)(a.stack + a.stack_size), into);
 }
 
 /* Process numbers are those of the caller's PID namespace (pidns.c). */

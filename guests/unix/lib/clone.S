@@ -1,26 +1,27 @@
-/* clone.S — clone_vfork(fn, stack_top, flags, arg): clone(2) with CLONE_VM | CLONE_VFORK, the
- * child starting in fn(arg) on its own stack (it must not return through our frames, which it
- * shares with us). Linux i386: EAX = 120, EBX = flags, ECX = new stack; the child sees EAX = 0.
- * The parent gets the child's PID, or -1 with errno set. */
-#define SYS_clone 120
-#define SYS_exit  1
-#define CLONE_VM    0x00000100
-#define CLONE_VFORK 0x00004000
+/* clone.S — clone3_call(args, size, fn, arg): clone3(2) whose child starts in fn(arg) on the
+ * stack args describes (its top: stack + stack_size, low 32 bits) — the child must not return
+ * through our frames, which it may share (CLONE_VM). fn's return value is the child's exit
+ * status. Linux i386: EAX = 435, EBX = args, ECX = size; the child sees EAX = 0 and ESP at the
+ * top of its stack. The parent gets the child's PID, or -1 with errno set. */
+#define SYS_clone3 435
+#define SYS_exit   1
+#define ARGS_STACK      40          /* offsetof(struct clone_args, stack) */
+#define ARGS_STACK_SIZE 48
 
     .text
-    .globl clone_vfork
-clone_vfork:
+    .globl clone3_call
+clone3_call:
     pushl %ebx
-    movl 12(%esp), %ecx             /* stack_top */
-    andl $-16, %ecx
-    movl 20(%esp), %eax             /* arg: fn's argument, on the child's stack */
-    movl %eax, -16(%ecx)
-    movl 8(%esp), %eax              /* fn */
-    movl %eax, -20(%ecx)
-    subl $20, %ecx                  /* child ESP -> fn, arg */
-    movl 16(%esp), %ebx             /* flags */
-    orl $(CLONE_VM | CLONE_VFORK), %ebx
-    movl $SYS_clone, %eax
+    movl 8(%esp), %ebx              /* args */
+    movl ARGS_STACK(%ebx), %ecx
+    addl ARGS_STACK_SIZE(%ebx), %ecx
+    andl $-16, %ecx                 /* where the child will find fn and arg: */
+    movl 20(%esp), %eax
+    movl %eax, -16(%ecx)            /*   arg */
+    movl 16(%esp), %eax
+    movl %eax, -20(%ecx)            /*   fn */
+    movl 12(%esp), %ecx             /* size */
+    movl $SYS_clone3, %eax
     int $0x80
     testl %eax, %eax
     jz 1f
@@ -31,9 +32,11 @@ clone_vfork:
     movl %eax, errno
     movl $-1, %eax
 2:  ret
-1:  popl %eax                       /* the child: fn */
+1:  andl $-16, %esp                 /* the child */
+    subl $20, %esp
+    popl %eax                       /* fn; arg is now at (%esp) */
     xorl %ebp, %ebp
-    call *%eax                      /* fn(arg): arg is at (%esp) */
+    call *%eax
     movl %eax, %ebx
     movl $SYS_exit, %eax
     int $0x80

@@ -66,10 +66,16 @@ pid_t tcgetpgrp(int fd);
 char *getenv(const char *name);
 /* namespaces, mounts, links (Linux i386 numbers, see uapi.h) */
 pid_t clone_ns(unsigned flags);           /* fork with CLONE_NEW* flags (clone(2), no new stack) */
-/* clone(2) with CLONE_VM | CLONE_VFORK and flags (CLONE_NEW*, the exit signal): fn(arg) runs in
- * the child on stack_top, in our memory, and its return value is its exit status; we go on when
- * it has exec'd or exited. Returns the child's PID or -1 (errno). (clone.S) */
-pid_t clone_vfork(int (*fn)(void *), void *stack_top, unsigned flags, void *arg);
+/* clone3(2) (clone.S): the child runs fn(arg) on the stack args describes; returns its PID or -1. */
+pid_t clone3_call(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+/* clone3 with CLONE_VM | CLONE_VFORK and flags (CLONE_NEW*, the exit signal): fn(arg) runs in
+ * the child on [stack, stack + size), in our memory, its return value its exit status; we go
+ * on when it has exec'd or exited. cgroup_fd >= 0: the child starts in the cgroup whose
+ * directory is open there (CLONE_INTO_CGROUP). Returns the child's PID or -1 (errno). */
+pid_t clone_vfork(int (*fn)(void *), void *stack, size_t size, unsigned flags, int cgroup_fd, void *arg);
+int openat(int dirfd, const char *path, int flags, ...);
+int mkdirat(int dirfd, const char *path, int mode);
+int mknodat(int dirfd, const char *path, unsigned mode, unsigned dev);
 int unshare(unsigned flags);
 int close_range(unsigned first, unsigned last, unsigned flags);
 int setns(int fd, unsigned nstype);

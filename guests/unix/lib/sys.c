@@ -60,6 +60,32 @@ ssize_t read(int fd, void *buf, size_t n) { return SYS3(SYS_read, fd, buf, n); }
 ssize_t write(int fd, const void *buf, size_t n) { return SYS3(SYS_write, fd, buf, n); }
 int close(int fd) { return SYS1(SYS_close, fd); }
 int close_range(unsigned first, unsigned last, unsigned flags) { return SYS3(SYS_close_range, first, last, flags); }
+int mkdirat(int dirfd, const char *path, int mode) { return SYS3(SYS_mkdirat, dirfd, path, mode); }
+int mknodat(int dirfd, const char *path, unsigned mode, unsigned dev) { return SYS4(SYS_mknodat, dirfd, path, mode, dev); }
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    int mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
+    va_end(ap);
+    return SYS4(SYS_openat, dirfd, path, flags, mode);
+}
+
+pid_t clone_vfork(int (*fn)(void *), void *stack, size_t size, unsigned flags, int cgroup_fd, void *arg)
+{
+    struct clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = (flags & ~CSIGNAL) | CLONE_VM | CLONE_VFORK;
+    a.exit_signal = flags & CSIGNAL;
+    a.stack = (uint32_t)stack;
+    a.stack_size = size;
+    if (cgroup_fd >= 0) {
+        a.flags |= CLONE_INTO_CGROUP;
+        a.cgroup = (uint32_t)cgroup_fd;
+    }
+    return clone3_call(&a, sizeof a, fn, arg);
+}
 int lseek(int fd, int off, int whence) { return SYS3(SYS_lseek, fd, off, whence); }
 int dup(int fd) { return SYS1(SYS_dup, fd); }
 int dup2(int fd, int fd2) { return SYS2(SYS_dup2, fd, fd2); }

@@ -66,9 +66,10 @@ static int fail(struct ctr_out *o, int status, const char *fmt, ...)
     return status;
 }
 
-static int write_file(const char *path, const char *text)
+/* Write text to the file `path`, relative to directory dirfd (AT_FDCWD: the working directory). */
+static int write_file_at(int dirfd, const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return -1;
     int n = strlen(text);
@@ -76,6 +77,21 @@ static int write_file(const char *path, const char *text)
     close(fd);
     return r;
 }
+
+static int write_file(const char *path, const char *text)
+{
+    return write_file_at(AT_FDCWD, path, text);
+}
+
+/* A directory the runtime works in, opened once per process (ctrd keeps it open). */
+static int dir_fd(const char *path, int *fd)
+{
+    if (*fd < 0)
+        *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return *fd;
+}
+
+static int run_fd = -1, cg_fd = -1;            /* RUN_DIR and CG_DIR */
 
 static int read_file(const char *path, char *buf, int size)
 {
@@ -375,7 +391,7 @@ static int cpus_arg(const char *s, char *cpu_max, int size)
  * it fails if k is taken), starting after the last one claimed: constant work however many
  * containers there are. Where to start is a hint: `counter` for one-shot `ctr` processes; a
  * process that claims again (ctrd) keeps it in *next and leaves the file alone. */
-static int claim(const char *prefix, const char *counter, int lo, int hi, int *next)
+static int claim(int dirfd, const char *prefix, const char *counter, int lo, int hi, int *next)
 {
     char buf[16], path[PATH_MAX];
     int start = *next ? *next : read_file(counter, buf, sizeof buf) > 0 ? atoi(buf) : lo;
@@ -384,7 +400,7 @@ static int claim(const char *prefix, const char *counter, int lo, int hi, int *n
     for (int i = 0; i <= hi - lo; i++) {
         int k = lo + (start - lo + i) % (hi - lo + 1);
         snprintf(path, sizeof path, "%s%d", prefix, k);
-        if (mkdir(path, 0700) == 0) {
+        if (mkdirat(dirfd, path, 0700) == 0) {
             if (!*next) {
                 snprintf(buf, sizeof buf, "%d\n", k + 1);
                 write_file(counter, buf);
@@ -399,7 +415,7 @@ static int claim(const char *prefix, const char *counter, int lo, int hi, int *n
 static int free_console(void)
 {
     static int next;
-    return claim(RUN_DIR "/.consoles/", RUN_DIR "/.next-console", 1, 255, &next);
+    return claim(run_fd, ".consoles/", RUN_DIR "/.next-console", 1, 255, &next);
 }
 
 static int pvchan_present(void)
@@ -429,17 +445,12 @@ static int child(void *arg)
 {
     struct setup *s = arg;
     struct container *c = s->c;
-    char byte, path[PATH_MAX];
+    char byte;
     const char *step;
-    if (s->go >= 0) {
+    if (s->go >= 0) {                          /* the fork way: wait until we are in the cgroup */
         if (read(s->go, &byte, 1) != 1)
             return 125;
         close(s->go);
-    } else {
-        step = "join the cgroup";
-        cgroup_of(path, c->name, "cgroup.procs");
-        if (write_file(path, "0") < 0)
-            goto bad;
     }
     /* now in its cgroup: that cgroup becomes the root of what it sees (after the move, as runc) */
     step = "unshare the cgroup namespace";
@@ -451,14 +462,15 @@ static int child(void *arg)
     step = "enter the rootfs";                 /* the rest is relative to it */
     if (chdir("rootfs") < 0)
         goto bad;
+    /* images come with /proc, /tmp and /.oldroot; made here if one does not */
     step = "mount /proc";
-    if (ensure_dir("proc") < 0 || mount("proc", "proc", "proc", 0, 0) < 0)
+    if (mount("proc", "proc", "proc", 0, 0) < 0 && (errno != ENOENT || ensure_dir("proc") < 0 || mount("proc", "proc", "proc", 0, 0) < 0))
         goto bad;
     step = "mount /tmp";
-    if (ensure_dir("tmp") < 0 || mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0)
+    if (mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0 && (errno != ENOENT || ensure_dir("tmp") < 0 || mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0))
         goto bad;
     step = "pivot_root";
-    if (ensure_dir(".oldroot") < 0 || pivot_root(".", ".oldroot") < 0)
+    if (pivot_root(".", ".oldroot") < 0 && (errno != ENOENT || ensure_dir(".oldroot") < 0 || pivot_root(".", ".oldroot") < 0))
         goto bad;
     chdir("/");
     step = "detach the old root";
@@ -583,13 +595,18 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         return fail(o, 2, "ctr %s: bad --pids-limit (a positive number, or max)", argv[0]);
     if (!valid_name(c.image) || !valid_name(c.name[0] ? c.name : "x") || (c.hostname[0] && strchr(c.hostname, ' ')))
         return fail(o, 2, "ctr %s: names are letters, digits, '-', '_' and '.', at most %d", argv[0], MAXNAME - 1);
-    snprintf(path, sizeof path, "/images/%s", c.image);
+    /* the image must exist (reading its /etc/cmd shows it does) */
     struct stat64 st;
-    if (stat(path, &st) < 0)
+    char *cmd[16], cmdline[256];
+    int ncmd = 0, have_cmd = 0;
+    if (i >= argc) {
+        snprintf(path, sizeof path, "/images/%s/etc/cmd", c.image);
+        have_cmd = read_file(path, cmdline, sizeof cmdline) > 0;
+    }
+    snprintf(path, sizeof path, "/images/%s", c.image);
+    if (!have_cmd && stat(path, &st) < 0)
         return fail(o, 1, "ctr %s: no image '%s' (ctr images lists them)", argv[0], c.image);
     /* the command: given, or the image's /etc/cmd, or /bin/sh */
-    char *cmd[16], cmdline[256];
-    int ncmd = 0;
     if (i < argc) {
         cmdline[0] = 0;
         for (; i < argc && ncmd < 15; i++) {
@@ -605,8 +622,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
             cmd[0] = bin;
         }
     } else {
-        snprintf(path, sizeof path, "/images/%s/etc/cmd", c.image);
-        if (read_file(path, cmdline, sizeof cmdline) <= 0)
+        if (!have_cmd)
             strlcpy(cmdline, "/bin/sh", sizeof cmdline);
         for (char *p = cmdline; *p && ncmd < 15;) {
             while (*p == ' ' || *p == '\n')
@@ -629,10 +645,12 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0 || ensure_dir(RUN_DIR "/.consoles") < 0))
         return fail(o, 1, "ctr %s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
     have_dirs = 1;
+    if (dir_fd(RUN_DIR, &run_fd) < 0 || dir_fd(CG_DIR, &cg_fd) < 0)
+        return fail(o, 1, "ctr %s: cannot open %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
     int named = c.name[0] != 0;
     if (!named) {                              /* ct1, ct2, ...: claimed by making the directory */
         static int next;
-        int k = claim(RUN_DIR "/ct", RUN_DIR "/.next-name", 1, 99999, &next);
+        int k = claim(run_fd, "ct", RUN_DIR "/.next-name", 1, 99999, &next);
         if (!k)
             return fail(o, 1, "ctr %s: no free container name", argv[0]);
         snprintf(c.name, sizeof c.name, "ct%d", k);
@@ -640,31 +658,28 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     if (!c.hostname[0])
         strlcpy(c.hostname, c.name, sizeof c.hostname);
     path_of(path, c.name, 0);
-    if (named && mkdir(path, 0700) < 0)
+    if (named && mkdirat(run_fd, c.name, 0700) < 0)
         return errno == EEXIST ? fail(o, 1, "ctr %s: container %s already exists", argv[0], c.name)
                                : fail(o, 1, "ctr %s: %s: %s", argv[0], path, strerror(errno));
     if (detach && pvchan_present())
         c.console = console > 0 ? console : free_console();
     strlcpy(c.state, "created", sizeof c.state);
 
-    /* cgroup and limits */
-    cgroup_of(path, c.name, 0);
+    /* cgroup and limits, through its directory (and the child is born in it, clone3) */
     const char *step = "cgroup";
-    if (mkdir(path, 0755) < 0)
+    int cgdir = -1;
+    if (mkdirat(cg_fd, c.name, 0755) < 0 || (cgdir = openat(cg_fd, c.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         goto undo;
     step = "memory.max";                      /* a new cgroup has no limits: write only those asked for */
-    cgroup_of(path, c.name, "memory.max");
-    if (strcmp(c.memory, "max") && write_file(path, c.memory) < 0)
+    if (strcmp(c.memory, "max") && write_file_at(cgdir, "memory.max", c.memory) < 0)
         goto undo;
     step = "cpu.max";
-    cgroup_of(path, c.name, "cpu.max");
-    if (strcmp(c.cpus, "max") && write_file(path, cpu_max) < 0)
+    if (strcmp(c.cpus, "max") && write_file_at(cgdir, "cpu.max", cpu_max) < 0)
         goto undo;
     step = "pids.max";
-    cgroup_of(path, c.name, "pids.max");
     char num[16];
     snprintf(num, sizeof num, "%d", c.pids_limit);
-    if (c.pids_limit >= 0 && write_file(path, num) < 0)
+    if (c.pids_limit >= 0 && write_file_at(cgdir, "pids.max", num) < 0)
         goto undo;
     /* the root: an overlay of the image; from here on paths are relative to the container's
      * directory (the caller's working directory comes back to / in ctr_command) */
@@ -676,9 +691,9 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         goto undo;
     /* its devices, made here: inside its namespaces mknod is not allowed */
     step = "make /dev/console";
-    ensure_dir("rootfs/dev");
     unsigned dev = c.console ? MKDEV(4, c.console) : !detach ? MKDEV(5, 0) : MKDEV(1, 3);
-    if (mknod("rootfs/dev/console", S_IFCHR | 0620, dev) < 0)
+    if (mknod("rootfs/dev/console", S_IFCHR | 0620, dev) < 0 &&
+        (errno != ENOENT || ensure_dir("rootfs/dev") < 0 || mknod("rootfs/dev/console", S_IFCHR | 0620, dev) < 0))
         goto undo;
     if (mknod("rootfs/dev/null", S_IFCHR | 0666, MKDEV(1, 3)) < 0)
         goto undo;
@@ -689,10 +704,12 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         /* the child's stack: ours is idle until it has exec'd */
         char stack[8192] __attribute__((aligned(16)));
         step = "clone";
-        pid = clone_vfork(child, stack + sizeof stack,
-                          CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &s);
+        pid = clone_vfork(child, stack, sizeof stack, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
+                          cgdir, &s);
         if (pid < 0)
             goto undo;
+        close(cgdir);
+        cgdir = -1;
         c.pid = pid;
         if (s.err[0]) {
             waitpid(pid, 0, 0);
@@ -712,6 +729,8 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         goto undo;
     }
     step = "clone";
+    close(cgdir);
+    cgdir = -1;
     pid = clone_ns(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
     if (pid == 0) {
         close(go[1]);
@@ -766,6 +785,8 @@ started:
     return 0;
 undo:;
     int err = errno;
+    if (cgdir >= 0)
+        close(cgdir);
     cleanup(&c);
     return fail(o, 1, "ctr %s: container %s: %s: %s", argv[0], c.name, step, strerror(err));
 }
