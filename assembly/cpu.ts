@@ -278,17 +278,23 @@ function dispatch(op: u32): void {
     }
     case 0x04: case 0x0c: case 0x14: case 0x1c: case 0x24: case 0x2c: case 0x34: case 0x3c: {
       const o = <i32>(op >> 3);
-      const r = alu(o, reg8(0), fetch8(), 1);
+      const b = fetch8();
+      if (fault) return;
+      const r = alu(o, reg8(0), b, 1);
       if (o != ALU_CMP) setReg8(0, r);
       return;
     }
     case 0x05: case 0x0d: case 0x15: case 0x1d: case 0x25: case 0x2d: case 0x35: case 0x3d: {
       const o = <i32>(op >> 3);
       if (o32) {
-        const r = alu32(o, reg32(REG_EAX), fetch32());
+        const b = fetch32();
+        if (fault) return;
+        const r = alu32(o, reg32(REG_EAX), b);
         if (o != ALU_CMP) setReg32(REG_EAX, r);
       } else {
-        const r = alu(o, reg16(REG_EAX), fetch16(), 2);
+        const b = fetch16();
+        if (fault) return;
+        const r = alu(o, reg16(REG_EAX), b, 2);
         if (o != ALU_CMP) setReg16(REG_EAX, r);
       }
       return;
@@ -382,6 +388,7 @@ function dispatch(op: u32): void {
       const o = regField();
       const size = osize();
       const imm = op == 0x83 ? sext8(fetch8()) & sizeMask(size) : fetchImm(size);
+      if (fault) return; // an immediate on a page that faults: nothing is committed
       if (size == 4 && rmIsReg) {
         const r = rmField();
         const v = alu32(o, reg32(r), imm);
@@ -446,6 +453,7 @@ function dispatch(op: u32): void {
     case 0x8d: {
       decodeModrm();
       if (rmIsReg) { raise(EXC_UD, -1); return; }
+      if (fault) return;
       writeG(osize(), eaOff);
       return;
     }
@@ -498,6 +506,7 @@ function dispatch(op: u32): void {
     case 0x9a: {
       const off = fetchImm(osize());
       const sel = fetch16();
+      if (fault) return;
       farCall(sel, off, osize());
       return;
     }
@@ -550,10 +559,12 @@ function dispatch(op: u32): void {
     case 0xa5: stringOp(STR_MOVS, osize()); return;
     case 0xa6: stringOp(STR_CMPS, 1); return;
     case 0xa7: stringOp(STR_CMPS, osize()); return;
-    case 0xa8: lazyLogic(reg8(0) & fetch8(), 0x80); return;
+    case 0xa8: { const imm = fetch8(); if (fault) return; lazyLogic(reg8(0) & imm, 0x80); return; }
     case 0xa9: {
       const size = osize();
-      lazyLogic(readReg(REG_EAX, size) & fetchImm(size), sizeSign(size));
+      const imm = fetchImm(size);
+      if (fault) return;
+      lazyLogic(readReg(REG_EAX, size) & imm, sizeSign(size));
       return;
     }
     case 0xaa: stringOp(STR_STOS, 1); return;
@@ -562,11 +573,14 @@ function dispatch(op: u32): void {
     case 0xad: stringOp(STR_LODS, osize()); return;
     case 0xae: stringOp(STR_SCAS, 1); return;
     case 0xaf: stringOp(STR_SCAS, osize()); return;
-    case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
-      setReg8(<i32>(op & 7), fetch8());
+    case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7: {
+      const v = fetch8();
+      if (!fault) setReg8(<i32>(op & 7), v);
       return;
+    }
     case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf: {
-      if (o32) setReg32(<i32>(op & 7), fetch32()); else setReg16(<i32>(op & 7), fetch16());
+      if (o32) { const v = fetch32(); if (!fault) setReg32(<i32>(op & 7), v); }
+      else { const v = fetch16(); if (!fault) setReg16(<i32>(op & 7), v); }
       return;
     }
     // ---- group 2 shifts ----
@@ -582,6 +596,7 @@ function dispatch(op: u32): void {
     }
     case 0xc2: {
       const n = fetch16();
+      if (fault) return;
       const t = popV();
       if (fault) return;
       setSp(spAdd(sp(), n));
@@ -599,19 +614,21 @@ function dispatch(op: u32): void {
       decodeModrm();
       if (regField() != 0) { raise(EXC_UD, -1); return; }
       const size = op == 0xc6 ? 1 : osize();
-      writeE(size, fetchImm(size));
+      const imm = fetchImm(size);
+      if (fault) return;
+      writeE(size, imm);
       return;
     }
-    case 0xc8: { const alloc = fetch16(); const lvl = fetch8(); enter(alloc, lvl); return; }
+    case 0xc8: { const alloc = fetch16(); const lvl = fetch8(); if (!fault) enter(alloc, lvl); return; }
     case 0xc9: leave(); return;
-    case 0xca: { const n = fetch16(); farReturn(n, osize()); return; }
+    case 0xca: { const n = fetch16(); if (!fault) farReturn(n, osize()); return; }
     case 0xcb: farReturn(0, osize()); return;
     case 0xcc: softwareInterrupt(3, INT_BREAKPOINT); return;
-    case 0xcd: softwareInterrupt(<i32>fetch8(), INT_SOFT); return;
+    case 0xcd: { const v = fetch8(); if (!fault) softwareInterrupt(<i32>v, INT_SOFT); return; }
     case 0xce: if (getOF()) softwareInterrupt(4, INT_OVERFLOW); return;
     case 0xcf: iret(osize()); return;
-    case 0xd4: aam(fetch8()); return;
-    case 0xd5: aad(fetch8()); return;
+    case 0xd4: { const b = fetch8(); if (!fault) aam(b); return; }
+    case 0xd5: { const b = fetch8(); if (!fault) aad(b); return; }
     case 0xd6: salc(); return;
     case 0xd7: {
       const off = a32 ? reg32(REG_EBX) + reg8(0) : (reg16(REG_EBX) + reg8(0)) & 0xffff;
@@ -629,6 +646,7 @@ function dispatch(op: u32): void {
     // ---- LOOP/JCXZ ----
     case 0xe0: case 0xe1: case 0xe2: {
       const rel = sext8(fetch8());
+      if (fault) return;
       const c = a32 ? reg32(REG_ECX) - 1 : (reg16(REG_ECX) - 1) & 0xffff;
       if (a32) setReg32(REG_ECX, c); else setReg16(REG_ECX, c);
       let take = c != 0;
@@ -644,12 +662,14 @@ function dispatch(op: u32): void {
     }
     case 0xe4: case 0xe5: case 0xec: case 0xed: {
       const port = op < 0xec ? fetch8() : reg16(REG_EDX);
+      if (fault) return;
       const size = (op & 1) == 0 ? 1 : osize();
       if (portIn(port, size)) writeReg(REG_EAX, size, ioValue);
       return;
     }
     case 0xe6: case 0xe7: case 0xee: case 0xef: {
       const port = op < 0xee ? fetch8() : reg16(REG_EDX);
+      if (fault) return;
       const size = (op & 1) == 0 ? 1 : osize();
       portOut(port, size, readReg(REG_EAX, size));
       return;
@@ -664,6 +684,7 @@ function dispatch(op: u32): void {
     case 0xea: {
       const off = fetchImm(osize());
       const sel = fetch16();
+      if (fault) return;
       farJump(sel, off);
       return;
     }
@@ -852,6 +873,7 @@ function dispatch0F(op: u32): void {
       return;
     case 0x20: case 0x21: case 0x22: case 0x23: {
       const m = fetch8(); // mod is ignored: always registers (SDM "MOV—Move to/from Control Registers")
+      if (fault) return;
       const crn = <i32>((m >> 3) & 7);
       const r = <i32>(m & 7);
       if (op == 0x20) movFromCr(crn, r);
@@ -950,6 +972,7 @@ function dispatch0F(op: u32): void {
       const o = regField();
       if (o < 4) { raise(EXC_UD, -1); return; }
       const imm = fetch8();
+      if (fault) return;
       bitTest(o - 4, imm, false, osize());
       return;
     }

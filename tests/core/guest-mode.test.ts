@@ -47,3 +47,53 @@ describe("guest mode: the exception bitmap", () => {
     expect(c.u32(L.STATE_REGS + 4 * L.REG_ESP)).toBe(0x90000); // no frame pushed
   });
 });
+
+// An instruction whose last bytes lie on a page that is not present faults on the fetch of those
+// bytes: EIP goes back to the instruction and nothing of it may be committed, or the restarted
+// instruction works on clobbered state (trap mode fills shadow pages lazily, so every first fetch
+// from a fresh user page faults like this: sigcheck's `and $0x7f,%eax` across 0x804b000 did).
+describe("guest mode: a fault fetching an instruction's last bytes commits nothing", () => {
+  const PAGE = 0x101000; // not present
+  const cases: [string, number[], number][] = [
+    ["and eax, 0x7f (83 /4 ib, register fast path)", [0x83, 0xe0, 0x7f], 2],
+    ["add eax, imm32", [0x05, 0x01, 0x00, 0x00, 0x00], 3],
+    ["adc al, imm8", [0x14, 0x01], 1],
+    ["test al, imm8 (flags)", [0xa8, 0xff], 1],
+    ["lea eax, [eax+disp32]", [0x8d, 0x80, 0x00, 0x01, 0x00, 0x00], 4],
+    ["mov eax, imm32", [0xb8, 0x11, 0x22, 0x33, 0x44], 2],
+    ["mov ecx, imm32 (c7 /0)", [0xc7, 0xc1, 0x07, 0x00, 0x00, 0x00], 3],
+    ["bts eax, imm8", [0x0f, 0xba, 0xe8, 0x00], 3],
+    ["loop rel8", [0xe2, 0xfe], 1],
+    ["aad imm8", [0xd5, 0x0a], 1],
+    ["out imm8, al", [0xe6, 0x80], 1],
+    ["int imm8", [0xcd, 0x80], 1],
+    ["mov cr0, eax (ModR/M on the next page)", [0x0f, 0x22, 0xc0], 2],
+  ];
+  for (const [name, bytes, split] of cases) {
+    it(name, async () => {
+      const start = PAGE - split;
+      const c = await core(bytes, start);
+      const dv = () => new DataView(c.ex.memory.buffer);
+      const ram = (a: number) => L.RAM_AREA_BASE + a;
+      // identity-map the first 4 MiB but the page at PAGE
+      dv().setUint32(ram(0x10000), 0x11000 | L.PTE_P | L.PTE_W, true);
+      for (let i = 0; i < 1024; i++) dv().setUint32(ram(0x11000 + 4 * i), i === PAGE >>> 12 ? 0 : (i << 12) | L.PTE_P | L.PTE_W, true);
+      const regs = [0x12345678, 5, 0x33, 0x44, 0x90000, 0x66, 0x77, 0x88];
+      regs.forEach((v, r) => dv().setUint32(L.STATE_BASE + L.STATE_REGS + 4 * r, v, true));
+      const eflags = 0x2 | L.EFLAGS_CF;
+      dv().setUint32(L.STATE_BASE + L.STATE_EFLAGS, eflags, true);
+      dv().setUint32(L.STATE_BASE + L.STATE_CR3, 0x10000, true);
+      const cr0 = (c.u32(L.STATE_CR0) | L.CR0_PG) >>> 0;
+      dv().setUint32(L.STATE_BASE + L.STATE_CR0, cr0, true);
+      c.ex.sync();
+      expect(c.ex.run(1)).toBe(L.EXIT_EXCEPTION);
+      expect(c.u32(L.STATE_EXIT_VECTOR)).toBe(L.EXC_PF);
+      expect(c.u32(L.STATE_CR2)).toBe(PAGE);
+      expect(c.u32(L.STATE_EXIT_EIP)).toBe(start);
+      expect(c.u32(L.STATE_EIP)).toBe(start);
+      expect(regs.map((_, r) => c.u32(L.STATE_REGS + 4 * r))).toEqual(regs);
+      expect(c.u32(L.STATE_EFLAGS)).toBe(eflags);
+      expect(c.u32(L.STATE_CR0)).toBe(cr0);
+    });
+  }
+});
