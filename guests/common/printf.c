@@ -38,14 +38,33 @@ static int emit_num(write_fn out, void *arg, uint32_t v, int base, int neg, int 
     return total;
 }
 
+/* The end of the literal text at p: its first '%' or NUL, a word at a time where it can
+ * (aligned words, so never past the page the string ends in). */
+static const char *literal_end(const char *p)
+{
+    while ((uintptr_t)p & 3) {
+        if (!*p || *p == '%')
+            return p;
+        p++;
+    }
+    for (;;) {
+        uint32_t w = *(const uint32_t *)p, x = w ^ 0x25252525u;   /* '%' bytes of w become 0 in x */
+        if (((w - 0x01010101u) & ~w & 0x80808080u) | ((x - 0x01010101u) & ~x & 0x80808080u))
+            break;
+        p += 4;
+    }
+    while (*p && *p != '%')
+        p++;
+    return p;
+}
+
 int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
 {
     int total = 0;
     while (*fmt) {
         if (*fmt != '%') {
             const char *run = fmt;
-            while (*fmt && *fmt != '%')
-                fmt++;
+            fmt = literal_end(fmt);
             out(arg, run, fmt - run);
             total += fmt - run;
             continue;

@@ -41,12 +41,22 @@ int memcmp(const void *a, const void *b, size_t n)
     return 0;
 }
 
+/* Nonzero if some byte of w is 0 (the classic bit trick: only a zero byte borrows into its top bit). */
+#define HAS_ZERO(w) (((w) - 0x01010101u) & ~(w) & 0x80808080u)
+
 size_t strlen(const char *s)
 {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
+    const char *p = s;
+    while ((uintptr_t)p & 3) {                 /* to a word boundary: aligned words never cross a page */
+        if (!*p)
+            return p - s;
+        p++;
+    }
+    for (uint32_t w = *(const uint32_t *)p; !HAS_ZERO(w); w = *(const uint32_t *)p)
+        p += 4;
+    while (*p)
+        p++;
+    return p - s;
 }
 
 int strcmp(const char *a, const char *b)

@@ -4,10 +4,15 @@
 
 static struct file files[NFILE];
 
+/* A free slot, searched from after the last one taken (slots are mostly taken and freed in
+ * order, so the search is short however many files are open). */
 struct file *file_alloc(void)
 {
-    for (struct file *f = files; f < files + NFILE; f++) {
+    static int next;
+    for (int i = 0; i < NFILE; i++) {
+        struct file *f = &files[(next + i) % NFILE];
         if (f->ref == 0) {
+            next = (next + i + 1) % NFILE;
             memset(f, 0, sizeof *f);
             f->ref = 1;
             return f;

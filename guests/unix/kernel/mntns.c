@@ -83,9 +83,10 @@ void mntns_put(struct mntns *ns)
 /* Add a mount at the head of ns's list (newest first), or after *tail (then *tail moves on). */
 static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, struct mount ***tail)
 {
-    struct mount *m = kmalloc(sizeof *m);
+    struct mount *m = kmalloc_nz(sizeof *m);
     if (!m)
         return -ENOMEM;
+    m->next = 0;
     m->point = iget(point);
     point->covered++;
     m->root = iget(root);
@@ -317,9 +318,12 @@ int sys_umount2(uint32_t utarget, uint32_t flags)
         return err;
     struct mntns *ns = current->mntns;
     err = -EINVAL;                             /* not a mount point */
+    /* the mount whose root ip is; or, when ip is covered without having been followed (".", the
+     * new root after pivot_root(".", ".") with the old one stacked on it), the newest mount on ip */
+    struct mount *stacked = mount_on(ns, ip);
     for (struct mount **pp = &ns->mounts; *pp; pp = &(*pp)->next) {
         struct mount *m = *pp;
-        if (m->root != ip || m->point == ip)
+        if (stacked ? m != stacked : (m->root != ip || m->point == ip))
             continue;
         if (!(flags & MNT_DETACH)) {
             for (struct proc *p = proc_table; p < proc_table + nproc; p++)

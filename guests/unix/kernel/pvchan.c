@@ -78,9 +78,11 @@ struct tty *pvchan_tty(int k)
     if (!present || k <= 0 || k >= NSTREAM)
         return 0;
     if (!ttys[k]) {
-        struct stream_tty *st = kmalloc(sizeof *st);
+        struct stream_tty *st = kmalloc_nz(sizeof *st);    /* the buffers need no clearing */
         if (!st)
             return 0;
+        st->tty.raw_r = st->tty.raw_w = 0;
+        st->tty.line_len = st->tty.ready_len = st->tty.ready_off = st->tty.eof = st->tty.fg_pgid = 0;
         st->tty.raw = st->raw;
         st->tty.raw_size = STREAM_RAW;
         st->tty.out = tty_out;

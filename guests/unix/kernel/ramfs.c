@@ -26,7 +26,8 @@ static struct dentry *find(struct inode *dir, const char *name, struct dentry **
 {
     struct dentry **pp = &dir->children;
     for (; *pp; pp = &(*pp)->next) {
-        if ((*pp)->name[0] == name[0] && !strcmp((*pp)->name, name)) {
+        const char *n = (*pp)->name;           /* the first two bytes exist in both (a NUL at worst) */
+        if (n[0] == name[0] && n[1] == name[1] && !strcmp(n, name)) {
             if (link)
                 *link = pp;
             return *pp;

@@ -37,9 +37,12 @@ static void reap(void)
     }
 }
 
+static volatile int children_exited;
+
 static void on_child(int sig)
 {
-    (void)sig;                                 /* only to end a blocked read: reap() runs next */
+    (void)sig;                                 /* ends a blocked read: reap() runs next */
+    children_exited = 1;
 }
 
 static void serve(char *line)
@@ -59,23 +62,26 @@ static void serve(char *line)
     if (n == 0)
         return;
     const char *id = words[0];
-    char *reply = malloc(sizeof out.text + 64);
-    if (!reply)
-        return;
+    static char reply[sizeof out.text + 64];
     if (n < 2) {
-        snprintf(reply, sizeof out.text + 64, "%s err empty request\n", id);
-    } else {
-        int r = ctr_command(n - 1, words + 1, &out);
-        for (int i = 0; i < out.len; i++)      /* one line per answer */
-            if (out.text[i] == '\n')
-                out.text[i] = i == out.len - 1 ? 0 : ' ';
-        if (r == 0)
-            snprintf(reply, sizeof out.text + 64, "%s ok %s\n", id, out.len ? out.text : "{}");
-        else
-            snprintf(reply, sizeof out.text + 64, "%s err %s\n", id, out.len ? out.text : "failed");
+        snprintf(reply, sizeof reply, "%s err empty request\n", id);
+        send_line(reply);
+        return;
     }
-    send_line(reply);
-    free(reply);
+    int r = ctr_command(n - 1, words + 1, &out);
+    if (r != 0)                                /* one line per answer: JSON has no newlines, messages may */
+        for (char *p = out.text; (p = strchr(p, '\n'));)
+            *p = p[1] ? ' ' : 0;
+    const char *text = out.len && out.text[0] ? out.text : r == 0 ? "{}" : "failed";
+    int k = strlen(id), t = strlen(text);      /* ID, " ok " or " err ", the answer, LF */
+    memcpy(reply, id, k);
+    memcpy(reply + k, r == 0 ? " ok " : " err ", r == 0 ? 4 : 5);
+    k += r == 0 ? 4 : 5;
+    if (t > (int)sizeof reply - k - 2)
+        t = sizeof reply - k - 2;
+    memcpy(reply + k, text, t);
+    reply[k + t] = '\n';
+    write_all(ctl, reply, k + t + 1);
 }
 
 int main(void)
@@ -109,6 +115,9 @@ int main(void)
         }
         if (len >= (int)sizeof buf - 1)
             len = 0;                           /* a line too long: dropped */
-        reap();
+        if (children_exited) {
+            children_exited = 0;
+            reap();
+        }
     }
 }

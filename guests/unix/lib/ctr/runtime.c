@@ -134,9 +134,13 @@ static void join(char *buf, const char *dir, const char *name, const char *file)
 {
     const char *parts[] = { dir, "/", name, file ? "/" : "", file ? file : "" };
     size_t n = 0;
-    for (int i = 0; i < 5; i++)
-        for (const char *p = parts[i]; *p && n < PATH_MAX - 1; p++)
-            buf[n++] = *p;
+    for (int i = 0; i < 5; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > PATH_MAX - 1 - n)
+            k = PATH_MAX - 1 - n;
+        memcpy(buf + n, parts[i], k);
+        n += k;
+    }
     buf[n] = 0;
 }
 
@@ -462,21 +466,21 @@ static int child(void *arg)
     step = "enter the rootfs";                 /* the rest is relative to it */
     if (chdir("rootfs") < 0)
         goto bad;
-    /* images come with /proc, /tmp and /.oldroot; made here if one does not */
+    /* images come with /proc and /tmp; made here if one does not */
     step = "mount /proc";
     if (mount("proc", "proc", "proc", 0, 0) < 0 && (errno != ENOENT || ensure_dir("proc") < 0 || mount("proc", "proc", "proc", 0, 0) < 0))
         goto bad;
     step = "mount /tmp";
     if (mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0 && (errno != ENOENT || ensure_dir("tmp") < 0 || mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0))
         goto bad;
+    /* the rootfs becomes "/" with the old root stacked on it, and the old root goes: no
+     * directory to put it in (pivot_root(2), "pivot_root(".", ".")") */
     step = "pivot_root";
-    if (pivot_root(".", ".oldroot") < 0 && (errno != ENOENT || ensure_dir(".oldroot") < 0 || pivot_root(".", ".oldroot") < 0))
+    if (pivot_root(".", ".") < 0)
         goto bad;
-    chdir("/");
     step = "detach the old root";
-    if (umount2("/.oldroot", MNT_DETACH) < 0)
+    if (umount2(".", MNT_DETACH) < 0)
         goto bad;
-    rmdir("/.oldroot");
     if (!s->foreground) {
         step = "open /dev/console";
         int fd = open("/dev/console", O_RDWR);
