@@ -4,7 +4,7 @@
  * numbers), not a call per character. */
 #include "common.h"
 
-static int pad_to(write_fn out, void *arg, char pad, int n)
+static int pad_slow(write_fn out, void *arg, char pad, int n)
 {
     static const char spaces[] = "                ", zeros[] = "0000000000000000";
     int total = n > 0 ? n : 0;
@@ -12,6 +12,9 @@ static int pad_to(write_fn out, void *arg, char pad, int n)
         out(arg, pad == '0' ? zeros : spaces, n < 16 ? n : 16);
     return total;
 }
+
+/* n pad characters (none if n <= 0: the common case, no call) */
+#define pad_to(out, arg, pad, n) ((n) > 0 ? pad_slow(out, arg, pad, n) : 0)
 
 static int emit_num(write_fn out, void *arg, uint32_t v, int base, int neg, int width, char pad, int left, int upper)
 {

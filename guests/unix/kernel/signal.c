@@ -98,9 +98,15 @@ int signal_interrupted(struct proc *p)
 
 void signal_reset_on_exec(struct proc *p)
 {
-    for (int s = 1; s < NSIG; s++)
-        if (p->sigact[s].handler != SIG_IGN)
-            memset(&p->sigact[s], 0, sizeof p->sigact[s]);
+    for (int s = 1; s < NSIG; s++) {
+        struct k_sigaction *sa = &p->sigact[s];
+        if (sa->handler != SIG_IGN) {
+            sa->handler = SIG_DFL;
+            sa->flags = 0;
+            sa->restorer = 0;
+            sa->mask[0] = sa->mask[1] = 0;
+        }
+    }
 }
 
 static void push_handler(struct trapframe *tf, int sig)

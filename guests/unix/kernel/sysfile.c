@@ -28,7 +28,7 @@ static int at_begin(uint32_t dirfd)
         return -EBADF;
     if (f->type != F_INODE || f->ip->type != I_DIR)
         return -ENOTDIR;
-    if (!mnt_beneath(f->ip, current->root))
+    if (f->ip != current->cwd && f->ip != current->root && !mnt_beneath(f->ip, current->root))
         return -EACCES;
     current->at_base = f->ip;
     return 0;

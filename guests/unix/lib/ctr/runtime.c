@@ -466,12 +466,10 @@ static int child(void *arg)
     step = "enter the rootfs";                 /* the rest is relative to it */
     if (chdir("rootfs") < 0)
         goto bad;
-    /* images come with /proc and /tmp; made here if one does not */
+    /* images come with /proc (made here if one does not); /tmp is the rootfs's own, like the rest
+     * of it in memory and charged to the container's cgroup */
     step = "mount /proc";
     if (mount("proc", "proc", "proc", 0, 0) < 0 && (errno != ENOENT || ensure_dir("proc") < 0 || mount("proc", "proc", "proc", 0, 0) < 0))
-        goto bad;
-    step = "mount /tmp";
-    if (mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0 && (errno != ENOENT || ensure_dir("tmp") < 0 || mount("tmpfs", "tmp", "tmpfs", 0, 0) < 0))
         goto bad;
     /* the rootfs becomes "/" with the old root stacked on it, and the old root goes: no
      * directory to put it in (pivot_root(2), "pivot_root(".", ".")") */
