@@ -85,8 +85,11 @@ int initrd_unpack(const uint8_t *data, uint32_t len, const char *prefix)
                 ip = make(path, I_FILE, mode & 07777);
                 if (ip && vfs_write(ip, (const char *)data + data_off, 0, filesize) != (int)filesize)
                     panic("initrd: out of memory writing %s", path);
+            } else if (S_ISCHR(mode) && (ip = make(path, I_CHR, mode & 07777))) {
+                ip->major = hex8(h + 78);             /* c_rdevmajor, c_rdevminor */
+                ip->minor = hex8(h + 86);
             }
-            if ((S_ISDIR(mode) || S_ISREG(mode)) && !ip)
+            if ((S_ISDIR(mode) || S_ISREG(mode) || S_ISCHR(mode)) && !ip)
                 panic("initrd: cannot create %s", path);
             iput(ip);
             count++;

@@ -47,8 +47,7 @@ int pvchan_present(void)
 static void send(int k, const char *s, int n)
 {
     outw(PV_SELECT, (uint16_t)k);
-    for (int i = 0; i < n; i++)
-        outb(PV_DATA, (uint8_t)s[i]);
+    __asm__ volatile("cld; rep outsb" : "+S"(s), "+c"(n) : "d"(PV_DATA) : "memory");
 }
 
 static void tty_out(struct tty *t, const char *s, int n)
