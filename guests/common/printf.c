@@ -1,86 +1,82 @@
 /* printf.c — a minimal formatter shared by the kernels and the unix libc:
  * %c %s %d %i %u %x %X %p %%, optional '-' and '0' flags, a width, and 'l' (ignored: int is 32-bit).
- * Output goes to the sink in runs (literal text between conversions, whole strings, whole
- * numbers), not a call per character. */
+ * It formats into a small buffer of its own and hands the sink whole buffers (so a snprintf is
+ * one copy, a dprintf one write), not a call per character or per conversion. */
 #include "common.h"
 
-static int pad_slow(write_fn out, void *arg, char pad, int n)
+struct fmt {
+    write_fn out;
+    void *arg;
+    int n;                          /* bytes in b */
+    int total;                      /* bytes produced so far */
+    char b[128];
+};
+
+static void flush(struct fmt *f)
 {
-    static const char spaces[] = "                ", zeros[] = "0000000000000000";
-    int total = n > 0 ? n : 0;
-    for (; n > 0; n -= 16)
-        out(arg, pad == '0' ? zeros : spaces, n < 16 ? n : 16);
-    return total;
+    if (f->n) {
+        f->out(f->arg, f->b, f->n);
+        f->n = 0;
+    }
 }
 
-/* n pad characters (none if n <= 0: the common case, no call) */
-#define pad_to(out, arg, pad, n) ((n) > 0 ? pad_slow(out, arg, pad, n) : 0)
+static inline void put(struct fmt *f, char c)
+{
+    f->b[f->n++] = c;
+    f->total++;
+    if (f->n == (int)sizeof f->b)
+        flush(f);
+}
 
-static int emit_num(write_fn out, void *arg, uint32_t v, int base, int neg, int width, char pad, int left, int upper)
+static void pad(struct fmt *f, char c, int n)
+{
+    while (n-- > 0)
+        put(f, c);
+}
+
+static void number(struct fmt *f, uint32_t v, int base, int neg, int width, char padc, int left, int upper)
 {
     char buf[12];
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    int n = 0, total = 0;
+    int n = 0, start = f->total;
     do {
-        buf[sizeof buf - 1 - n++] = digits[v % base];
+        buf[n++] = digits[v % base];
         v /= base;
     } while (v);
-    if (neg && pad == '0') {          /* sign goes before zero padding */
-        out(arg, "-", 1);
-        total++;
+    if (neg && padc == '0') {          /* sign goes before zero padding */
+        put(f, '-');
         width--;
     } else if (neg) {
-        buf[sizeof buf - 1 - n++] = '-';
+        buf[n++] = '-';
     }
     if (!left)
-        total += pad_to(out, arg, pad, width - n);
-    out(arg, buf + sizeof buf - n, n);
-    total += n;
+        pad(f, padc, width - n);
+    while (n)
+        put(f, buf[--n]);
     if (left)
-        total += pad_to(out, arg, ' ', width - total);
-    return total;
-}
-
-/* The end of the literal text at p: its first '%' or NUL, a word at a time where it can
- * (aligned words, so never past the page the string ends in). */
-static const char *literal_end(const char *p)
-{
-    while ((uintptr_t)p & 3) {
-        if (!*p || *p == '%')
-            return p;
-        p++;
-    }
-    for (;;) {
-        uint32_t w = *(const uint32_t *)p, x = w ^ 0x25252525u;   /* '%' bytes of w become 0 in x */
-        if (((w - 0x01010101u) & ~w & 0x80808080u) | ((x - 0x01010101u) & ~x & 0x80808080u))
-            break;
-        p += 4;
-    }
-    while (*p && *p != '%')
-        p++;
-    return p;
+        pad(f, ' ', width - (f->total - start));
 }
 
 int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
 {
-    int total = 0;
-    while (*fmt) {
+    struct fmt f;
+    f.out = out;
+    f.arg = arg;
+    f.n = f.total = 0;
+    for (; *fmt; fmt++) {
         if (*fmt != '%') {
-            const char *run = fmt;
-            fmt = literal_end(fmt);
-            out(arg, run, fmt - run);
-            total += fmt - run;
+            put(&f, *fmt);
             continue;
         }
         fmt++;
         int left = 0, width = 0;
-        char pad = ' ';
+        char padc = ' ';
         if (*fmt == '-') {
             left = 1;
             fmt++;
         }
         if (*fmt == '0') {
-            pad = '0';
+            padc = '0';
             fmt++;
         }
         while (*fmt >= '0' && *fmt <= '9')
@@ -88,56 +84,58 @@ int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
         while (*fmt == 'l')
             fmt++;
         switch (*fmt) {
-        case 'c': {
-            char c = (char)va_arg(ap, int);
-            out(arg, &c, 1);
-            total++;
+        case 'c':
+            put(&f, (char)va_arg(ap, int));
             break;
-        }
         case 's': {
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
+            if (!width) {                  /* the common case: no length needed */
+                while (*s)
+                    put(&f, *s++);
+                break;
+            }
             int len = (int)strlen(s);
             if (!left)
-                total += pad_to(out, arg, ' ', width - len);
-            out(arg, s, len);
-            total += len;
+                pad(&f, ' ', width - len);
+            while (*s)
+                put(&f, *s++);
             if (left)
-                total += pad_to(out, arg, ' ', width - len);
+                pad(&f, ' ', width - len);
             break;
         }
         case 'd':
         case 'i': {
             int v = va_arg(ap, int);
-            total += emit_num(out, arg, v < 0 ? -(uint32_t)v : (uint32_t)v, 10, v < 0, width, pad, left, 0);
+            number(&f, v < 0 ? -(uint32_t)v : (uint32_t)v, 10, v < 0, width, padc, left, 0);
             break;
         }
         case 'u':
-            total += emit_num(out, arg, va_arg(ap, uint32_t), 10, 0, width, pad, left, 0);
+            number(&f, va_arg(ap, uint32_t), 10, 0, width, padc, left, 0);
             break;
         case 'x':
         case 'X':
-            total += emit_num(out, arg, va_arg(ap, uint32_t), 16, 0, width, pad, left, *fmt == 'X');
+            number(&f, va_arg(ap, uint32_t), 16, 0, width, padc, left, *fmt == 'X');
             break;
         case 'p':
-            out(arg, "0x", 2);
-            total += 2 + emit_num(out, arg, (uint32_t)va_arg(ap, void *), 16, 0, 8, '0', 0, 0);
+            put(&f, '0');
+            put(&f, 'x');
+            number(&f, (uint32_t)va_arg(ap, void *), 16, 0, 8, '0', 0, 0);
             break;
         case '%':
-            out(arg, "%", 1);
-            total++;
+            put(&f, '%');
             break;
         case 0:
-            return total;
+            flush(&f);
+            return f.total;
         default:
-            out(arg, "%", 1);
-            out(arg, fmt, 1);
-            total += 2;
+            put(&f, '%');
+            put(&f, *fmt);
         }
-        fmt++;
     }
-    return total;
+    flush(&f);
+    return f.total;
 }
 
 struct sbuf {

@@ -35,7 +35,7 @@ void utsns_put(struct utsns *ns)
 
 struct utsns *utsns_copy(struct utsns *from)
 {
-    struct utsns *ns = kmalloc(sizeof *ns);
+    struct utsns *ns = kmalloc_nz(sizeof *ns);    /* every field is set here */
     if (!ns)
         return 0;
     ns->ref = 1;

@@ -99,8 +99,11 @@ static int read_file(const char *path, char *buf, int size)
     if (fd < 0)
         return -1;
     int n = 0, r;
-    while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+    while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0) {
         n += r;
+        if (r < size - 1 - (n - r))
+            break;                             /* a short read of a file: its end */
+    }
     close(fd);
     buf[n] = 0;
     return n;
@@ -171,6 +174,10 @@ static int save(struct container *c)
     char path[PATH_MAX], text[768];
     snprintf(text, sizeof text, "state %s\nname %s\nhostname %s\nimage %s\nmemory %s\ncpus %s\npids %d\nconsole %d\npid %d\ncmd %s\n",
              c->state, c->name, c->hostname, c->image, c->memory, c->cpus, c->pids_limit, c->console, c->pid, c->cmd);
+    if (run_fd >= 0) {                         /* RUN_DIR is open: a shorter walk */
+        snprintf(path, sizeof path, "%s/config", c->name);
+        return write_file_at(run_fd, path, text);
+    }
     path_of(path, c->name, "config");
     return write_file(path, text);
 }
@@ -457,8 +464,8 @@ static int child(void *arg)
         close(s->go);
     }
     /* now in its cgroup: that cgroup becomes the root of what it sees (after the move, as runc) */
-    step = "unshare the cgroup namespace";
-    if (unshare(CLONE_NEWCGROUP) < 0)
+    step = "unshare the cgroup namespace";   /* the vfork way was born with one (clone3) */
+    if (s->go >= 0 && unshare(CLONE_NEWCGROUP) < 0)
         goto bad;
     step = "sethostname";
     if (sethostname(c->hostname, strlen(c->hostname)) < 0)
@@ -481,15 +488,17 @@ static int child(void *arg)
         goto bad;
     if (!s->foreground) {
         step = "open /dev/console";
-        int fd = open("/dev/console", O_RDWR);
-        if (fd < 0)
-            goto bad;
-        for (int i = 0; i < 3; i++)
-            if (fd != i)
-                dup2(fd, i);
-        if (s->ready < 0) {
-            close_range(3, ~0u, 0);
+        if (s->ready < 0) {                    /* nothing else to keep: the console becomes 0, 1, 2 */
+            close_range(0, ~0u, 0);
+            if (open("/dev/console", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
+                goto bad;
         } else {
+            int fd = open("/dev/console", O_RDWR);
+            if (fd < 0)
+                goto bad;
+            for (int i = 0; i < 3; i++)
+                if (fd != i)
+                    dup2(fd, i);
             if (s->ready > 3)
                 close_range(3, s->ready - 1, 0);
             close_range(s->ready + 1, ~0u, 0);
@@ -705,8 +714,8 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         /* the child's stack: ours is idle until it has exec'd */
         char stack[8192] __attribute__((aligned(16)));
         step = "clone";
-        pid = clone_vfork(child, stack, sizeof stack, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
-                          cgdir, &s);
+        pid = clone_vfork(child, stack, sizeof stack,
+                          CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD, cgdir, &s);
         if (pid < 0)
             goto undo;
         close(cgdir);
