@@ -198,6 +198,13 @@ export class ContainerManager {
   private readonly incoming = new Map<number, { bytes: number[]; first: { insnCount: bigint; hostMs: number } }>();
   private readonly byStream = new Map<number, Container>();
   private readonly eventListeners = new Set<(e: GuestEvent, c: Container | null) => void>();
+  /**
+   * exit/oom events naming a container the mirror does not know yet, by name: a container whose
+   * PID 1 dies at once (OOM-killed at exec under a tiny memory.max) can be reaped by ctrd, and its
+   * exit event read in the same slice as the run reply, before run() has claimed it. claim() applies
+   * them; without that the container would look running forever.
+   */
+  private readonly early = new Map<string, GuestEvent[]>();
 
   private readonly external: boolean;
 
@@ -334,6 +341,7 @@ export class ContainerManager {
       this.machine.pvchan.discard(c.info.console);
     }
     this.containers.delete(name);
+    this.early.delete(name);
   }
 
   /** `ls`: ctrd's list of containers; the mirror adopts the states it reports. */
@@ -437,6 +445,7 @@ export class ContainerManager {
     if (k === null) {
       const c = new Container(info, null);
       this.containers.set(info.name, c);
+      this.applyEarly(c);
       return c;
     }
     const other = this.byStream.get(k);
@@ -452,7 +461,16 @@ export class ContainerManager {
       this.unclaimed.delete(k);
       console.deliver(Uint8Array.from(early.bytes), early.first);
     }
+    this.applyEarly(c);
     return c;
+  }
+
+  /** Apply the exit/oom events that named c before it was claimed (see `early`). */
+  private applyEarly(c: Container): void {
+    const pending = this.early.get(c.name);
+    if (!pending) return;
+    this.early.delete(c.name);
+    for (const e of pending) this.apply(c, e);
   }
 
   private consoleByte(stream: number, byte: number): void {
@@ -482,20 +500,28 @@ export class ContainerManager {
   private event(e: GuestEvent): void {
     const name = typeof e.name === "string" ? e.name : null;
     const c = name ? (this.containers.get(name) ?? null) : null;
-    if (c) {
-      c.events.push(e);
-      if (e.event === "oom") c.oomKilled = true;
-      if (e.event === "exit" || e.event === "stopped") {
-        this.flush();
-        const status = num(e.status);
-        if (status !== null) c.exitStatus = status;
-        c.exitSignal = num(e.signal) ?? 0;
-        c.oomKills = num(e.oom_kills) ?? 0;
-        if (e.oom === true || c.oomKills > 0) c.oomKilled = true;
-        if (canTransition(c.state, "exit")) c.lifecycle.apply("exit");
-      }
+    if (c) this.apply(c, e);
+    else if (name && (e.event === "exit" || e.event === "stopped" || e.event === "oom") && this.early.size < 1024) {
+      const list = this.early.get(name) ?? [];
+      list.push(e);
+      this.early.set(name, list);
     }
     for (const fn of this.eventListeners) fn(e, c);
+  }
+
+
+  private apply(c: Container, e: GuestEvent): void {
+    c.events.push(e);
+    if (e.event === "oom") c.oomKilled = true;
+    if (e.event === "exit" || e.event === "stopped") {
+      this.flush();
+      const status = num(e.status);
+      if (status !== null) c.exitStatus = status;
+      c.exitSignal = num(e.signal) ?? 0;
+      c.oomKills = num(e.oom_kills) ?? 0;
+      if (e.oom === true || c.oomKills > 0) c.oomKilled = true;
+      if (canTransition(c.state, "exit")) c.lifecycle.apply("exit");
+    }
   }
 }
 
