@@ -168,10 +168,22 @@ export function runWords(spec: RunSpec): string[] {
     if (!pattern.test(s)) throw new ContainerSpecError(`${flag} ${what}, got '${s}'`);
     w.push(flag, s);
   };
-  opt("--name", spec.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, "wants 1-32 letters, digits, '_', '.', '-'");
-  opt("--hostname", spec.hostname, /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/, "wants a host name of up to 64 letters, digits, '.', '-'");
+  // ctr keeps at most 31 characters of a name and 63 of a host name: longer ones would be cut short
+  opt("--name", spec.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/, "wants 1-31 letters, digits, '_', '.', '-'");
+  opt("--hostname", spec.hostname, /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/, "wants a host name of up to 63 letters, digits, '.', '-'");
   opt("--memory", spec.memory, /^\d+[KMGkmg]?$/, "wants a size such as 16M");
   opt("--cpus", spec.cpus, /^\d+(\.\d+)?$/, "wants a number of CPUs such as 0.5");
+  // ranges ctr and the kernel's cgroup files can hold (memory.max is kept in 32-bit pages; cpu.max
+  // wants a quota of 1 ms..64 CPUs per 100 ms period): refused here rather than wrapped in the guest
+  if (spec.memory !== undefined) {
+    const m = /^(\d+)([KMGkmg]?)$/.exec(String(spec.memory))!;
+    const bytes = Number(m[1]) * ({ "": 1, k: 1024, m: 1 << 20, g: 1 << 30 } as Record<string, number>)[m[2].toLowerCase()];
+    if (!(bytes >= 1) || bytes > 4 * 2 ** 30) throw new ContainerSpecError(`--memory must be between 1 byte and 4G, got '${spec.memory}'`);
+  }
+  if (spec.cpus !== undefined) {
+    const f = Number(spec.cpus);
+    if (!(f >= 0.01 && f <= 64)) throw new ContainerSpecError(`--cpus must be between 0.01 and 64, got '${spec.cpus}'`);
+  }
   opt("--pids-limit", spec.pidsLimit, /^[1-9]\d{0,6}$/, "wants a whole number ≥ 1");
   opt("--image", spec.image, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, "wants an image name");
   if (spec.command?.length) {

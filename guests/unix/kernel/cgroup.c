@@ -395,11 +395,14 @@ int cgroupfs_rmdir(struct inode *dir, const char *name)
     return 0;
 }
 
+/* A decimal number; one too large for 32 bits saturates at 0xFFFFFFFF instead of wrapping. */
 static uint32_t parse_num(const char *s, const char **end)
 {
     uint32_t v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (uint32_t)(*s++ - '0');
+    while (*s >= '0' && *s <= '9') {
+        uint32_t d = (uint32_t)(*s++ - '0');
+        v = v > (0xFFFFFFFFu - d) / 10 ? 0xFFFFFFFFu : v * 10 + d;
+    }
     *end = s;
     return v;
 }
@@ -471,8 +474,8 @@ int cgroupfs_write(struct inode *ip, const char *src, uint32_t n)
         }
         uint32_t unit = *end == 'K' || *end == 'k' ? 1024 : *end == 'M' || *end == 'm' ? 1024 * 1024 :
                         *end == 'G' || *end == 'g' ? 1024 * 1024 * 1024 : 1;
-        uint64_t bytes = (uint64_t)v * unit;
-        cg->mem_max = (uint32_t)(bytes / PAGE_SIZE);
+        uint64_t pages = (uint64_t)v * unit / PAGE_SIZE;
+        cg->mem_max = pages >= MEM_UNLIMITED ? MEM_UNLIMITED : (uint32_t)pages;   /* no wrap to a tiny limit */
         return (int)n;
     }
     case CG_PIDS_MAX:
