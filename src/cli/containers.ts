@@ -20,7 +20,9 @@ import type { Verb } from "./verb.js";
 import { guestImage } from "./kernel-args.js";
 
 export const DEFAULT_CONTAINERS_MEM_MIB = 128;
-export const MAX_CONTAINERS = 1024;
+/** One pvchan console stream each (streams 1..255): a container past that would have no console
+ * for the CLI to show or type into (and starting a thousand took minutes), so more is a usage error. */
+export const MAX_CONTAINERS = 255;
 /** Exit status when the guest could not start the containers (ctrd refused, or never answered). */
 export const STATUS_CONTAINERS_FAILED = 3;
 const SLICE = 2_000_000;
@@ -28,7 +30,7 @@ const EOT = 0x04;
 
 const OPTIONS: OptionSpec[] = [
   { name: "guest", value: "NAME", help: "the container host kernel (a built-in guest; default unix)" },
-  { name: "count", value: "N", help: `containers to start (1..${MAX_CONTAINERS}; the guest may refuse more)` },
+  { name: "count", value: "N", help: `containers to start (1..${MAX_CONTAINERS}, one console stream each; the guest may refuse more)` },
   { name: "image", value: "NAME", help: "root filesystem image for every container (default: ctrd's)" },
   { name: "memory", value: "SIZE", help: "cgroup memory.max per container, e.g. 16M" },
   { name: "cpus", value: "F", help: "cgroup cpu.max per container in CPUs, e.g. 0.5" },

@@ -7,6 +7,8 @@ import { runVerb } from "./run.js";
 import { vmsVerb } from "./vms.js";
 import { containersVerb } from "./containers.js";
 import type { Verb } from "./verb.js";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export const VERBS: readonly Verb[] = [runVerb, vmsVerb, containersVerb];
 
@@ -55,4 +57,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stderr.write(`tabvisor: internal error: ${e?.message ?? String(err)}\n`);
     return STATUS_INTERNAL;
   }
+}
+
+/** Run as a script (`node dist/src/cli/main.js …`, not through bin/tabvisor.js or a test's import):
+ * the same as bin/tabvisor.js — run, then exit with the status once stdout and stderr have drained. */
+function isEntryScript(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryScript()) {
+  const status = await main(process.argv.slice(2));
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(status)));
 }

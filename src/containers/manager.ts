@@ -168,10 +168,22 @@ export function runWords(spec: RunSpec): string[] {
     if (!pattern.test(s)) throw new ContainerSpecError(`${flag} ${what}, got '${s}'`);
     w.push(flag, s);
   };
-  opt("--name", spec.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, "wants 1-32 letters, digits, '_', '.', '-'");
-  opt("--hostname", spec.hostname, /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/, "wants a host name of up to 64 letters, digits, '.', '-'");
+  // ctr keeps at most 31 characters of a name and 63 of a host name: longer ones would be cut short
+  opt("--name", spec.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/, "wants 1-31 letters, digits, '_', '.', '-'");
+  opt("--hostname", spec.hostname, /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/, "wants a host name of up to 63 letters, digits, '.', '-'");
   opt("--memory", spec.memory, /^\d+[KMGkmg]?$/, "wants a size such as 16M");
   opt("--cpus", spec.cpus, /^\d+(\.\d+)?$/, "wants a number of CPUs such as 0.5");
+  // ranges ctr and the kernel's cgroup files can hold (memory.max is kept in 32-bit pages; cpu.max
+  // wants a quota of 1 ms..64 CPUs per 100 ms period): refused here rather than wrapped in the guest
+  if (spec.memory !== undefined) {
+    const m = /^(\d+)([KMGkmg]?)$/.exec(String(spec.memory))!;
+    const bytes = Number(m[1]) * ({ "": 1, k: 1024, m: 1 << 20, g: 1 << 30 } as Record<string, number>)[m[2].toLowerCase()];
+    if (!(bytes >= 1) || bytes > 4 * 2 ** 30) throw new ContainerSpecError(`--memory must be between 1 byte and 4G, got '${spec.memory}'`);
+  }
+  if (spec.cpus !== undefined) {
+    const f = Number(spec.cpus);
+    if (!(f >= 0.01 && f <= 64)) throw new ContainerSpecError(`--cpus must be between 0.01 and 64, got '${spec.cpus}'`);
+  }
   opt("--pids-limit", spec.pidsLimit, /^[1-9]\d{0,6}$/, "wants a whole number ≥ 1");
   opt("--image", spec.image, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, "wants an image name");
   if (spec.command?.length) {
@@ -198,6 +210,13 @@ export class ContainerManager {
   private readonly incoming = new Map<number, { bytes: number[]; first: { insnCount: bigint; hostMs: number } }>();
   private readonly byStream = new Map<number, Container>();
   private readonly eventListeners = new Set<(e: GuestEvent, c: Container | null) => void>();
+  /**
+   * exit/oom events naming a container the mirror does not know yet, by name: a container whose
+   * PID 1 dies at once (OOM-killed at exec under a tiny memory.max) can be reaped by ctrd, and its
+   * exit event read in the same slice as the run reply, before run() has claimed it. claim() applies
+   * them; without that the container would look running forever.
+   */
+  private readonly early = new Map<string, GuestEvent[]>();
 
   private readonly external: boolean;
 
@@ -334,6 +353,7 @@ export class ContainerManager {
       this.machine.pvchan.discard(c.info.console);
     }
     this.containers.delete(name);
+    this.early.delete(name);
   }
 
   /** `ls`: ctrd's list of containers; the mirror adopts the states it reports. */
@@ -437,6 +457,7 @@ export class ContainerManager {
     if (k === null) {
       const c = new Container(info, null);
       this.containers.set(info.name, c);
+      this.applyEarly(c);
       return c;
     }
     const other = this.byStream.get(k);
@@ -452,7 +473,16 @@ export class ContainerManager {
       this.unclaimed.delete(k);
       console.deliver(Uint8Array.from(early.bytes), early.first);
     }
+    this.applyEarly(c);
     return c;
+  }
+
+  /** Apply the exit/oom events that named c before it was claimed (see `early`). */
+  private applyEarly(c: Container): void {
+    const pending = this.early.get(c.name);
+    if (!pending) return;
+    this.early.delete(c.name);
+    for (const e of pending) this.apply(c, e);
   }
 
   private consoleByte(stream: number, byte: number): void {
@@ -482,20 +512,28 @@ export class ContainerManager {
   private event(e: GuestEvent): void {
     const name = typeof e.name === "string" ? e.name : null;
     const c = name ? (this.containers.get(name) ?? null) : null;
-    if (c) {
-      c.events.push(e);
-      if (e.event === "oom") c.oomKilled = true;
-      if (e.event === "exit" || e.event === "stopped") {
-        this.flush();
-        const status = num(e.status);
-        if (status !== null) c.exitStatus = status;
-        c.exitSignal = num(e.signal) ?? 0;
-        c.oomKills = num(e.oom_kills) ?? 0;
-        if (e.oom === true || c.oomKills > 0) c.oomKilled = true;
-        if (canTransition(c.state, "exit")) c.lifecycle.apply("exit");
-      }
+    if (c) this.apply(c, e);
+    else if (name && (e.event === "exit" || e.event === "stopped" || e.event === "oom") && this.early.size < 1024) {
+      const list = this.early.get(name) ?? [];
+      list.push(e);
+      this.early.set(name, list);
     }
     for (const fn of this.eventListeners) fn(e, c);
+  }
+
+
+  private apply(c: Container, e: GuestEvent): void {
+    c.events.push(e);
+    if (e.event === "oom") c.oomKilled = true;
+    if (e.event === "exit" || e.event === "stopped") {
+      this.flush();
+      const status = num(e.status);
+      if (status !== null) c.exitStatus = status;
+      c.exitSignal = num(e.signal) ?? 0;
+      c.oomKills = num(e.oom_kills) ?? 0;
+      if (e.oom === true || c.oomKills > 0) c.oomKilled = true;
+      if (canTransition(c.state, "exit")) c.lifecycle.apply("exit");
+    }
   }
 }
 

@@ -22,7 +22,9 @@
  *
  * Whatever the limits say, processes outside the root cgroup never take the host's last
  * PROC_RESERVE process slots or RESERVE_PAGES free pages: the host stays usable when a
- * container without limits runs a fork bomb or fills memory. */
+ * container without limits runs a fork bomb or fills memory. Reaching that reserve kills the
+ * largest process outside the root cgroup (not whoever asked last: a neighbour within its own
+ * limits is not the one to pay), and others may use half the reserve while it dies. */
 #include "defs.h"
 
 enum { CG_DIR, CG_PROCS, CG_FREEZE, CG_EVENTS, CG_CPU_MAX, CG_CPU_WEIGHT, CG_CPU_STAT, CG_MEM_MAX,
@@ -197,28 +199,38 @@ static int member_of(struct proc *p, struct cgroup *cg)
     return 0;
 }
 
-/* cg hit memory.max: kill the largest process in it (none outside it). */
-static void oom_kill(struct cgroup *cg)
+/* cg hit memory.max: kill the largest process in it (none outside it). cg 0: the machine is
+ * down to the host's reserve: kill the largest process outside the root cgroup, wherever it is
+ * (Linux's global OOM killer picks the biggest task, not the one that asked last). Returns the
+ * victim, or the process already on its way out. */
+static struct proc *oom_kill(struct cgroup *cg)
 {
     struct proc *victim = 0;
     uint32_t most = 0;
     for (struct proc *p = proc_table; p < proc_table + nproc; p++) {
-        if (p->state == UNUSED || p->state == ZOMBIE || p->state == EMBRYO || !p->cgroup || !member_of(p, cg))
+        if (p->state == UNUSED || p->state == ZOMBIE || p->state == EMBRYO || !p->cgroup)
+            continue;
+        if (cg ? !member_of(p, cg) : p->cgroup == &root_cgroup)
             continue;
         if (p->sig_pending & SIGMASK(SIGKILL))
-            return;                            /* one is already on its way out */
+            return p;                          /* one is already on its way out */
         uint32_t n = rss(p);
         if (!victim || n > most)
             victim = p, most = n;
     }
     if (!victim)
-        return;
+        return 0;
+    struct cgroup *in = cg ? cg : victim->cgroup;
     char path[PATH_MAX];
-    cgroup_path(cg, cgroup_root(), path, sizeof path);
-    kprintf("unix: oom-kill: %s[%d] in cgroup %s (memory.max %u KiB)\n", victim->name, victim->pid, path,
-            cg->mem_max * 4);
-    cg->oom_kills++;
+    cgroup_path(in, cgroup_root(), path, sizeof path);
+    if (cg)
+        kprintf("unix: oom-kill: %s[%d] in cgroup %s (memory.max %u KiB)\n", victim->name, victim->pid, path,
+                cg->mem_max * 4);
+    else
+        kprintf("unix: oom-kill: %s[%d] in cgroup %s (out of memory)\n", victim->name, victim->pid, path);
+    in->oom_kills++;
     signal_force(victim, SIGKILL);
+    return victim;
 }
 
 /* A page for user memory (or a page table) charged to the current process's cgroup; zeroed
@@ -226,9 +238,13 @@ static void oom_kill(struct cgroup *cg)
 static void *charge_page(int zero)
 {
     struct cgroup *leaf = current && current->cgroup ? current->cgroup : cgroup_root();
-    if (!cgroup_may_grow()) {                  /* the host's reserve: out of memory for this cgroup */
-        oom_kill(leaf);
-        return 0;
+    if (!cgroup_may_grow()) {                  /* the host's reserve: out of memory outside the root cgroup */
+        struct proc *v = oom_kill(0);
+        /* The victim's memory is on its way back. If it is another container's, this one (a
+         * neighbour within its own limits) may take from the upper half of the reserve meanwhile
+         * rather than fail for what someone else took. */
+        if (!v || member_of(v, leaf) || kfree_pages() <= RESERVE_PAGES / 2)
+            return 0;
     }
     for (struct cgroup *cg = leaf; cg; cg = cg->parent) {
         if (cg->mem_max != MEM_UNLIMITED && cg->mem_pages + 1 > cg->mem_max) {
@@ -430,11 +446,14 @@ int cgroupfs_rmdir(struct inode *dir, const char *name)
     return 0;
 }
 
+/* A decimal number; one too large for 32 bits saturates at 0xFFFFFFFF instead of wrapping. */
 static uint32_t parse_num(const char *s, const char **end)
 {
     uint32_t v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (uint32_t)(*s++ - '0');
+    while (*s >= '0' && *s <= '9') {
+        uint32_t d = (uint32_t)(*s++ - '0');
+        v = v > (0xFFFFFFFFu - d) / 10 ? 0xFFFFFFFFu : v * 10 + d;
+    }
     *end = s;
     return v;
 }
@@ -507,8 +526,8 @@ int cgroupfs_write(struct inode *ip, const char *src, uint32_t n)
         }
         uint32_t unit = *end == 'K' || *end == 'k' ? 1024 : *end == 'M' || *end == 'm' ? 1024 * 1024 :
                         *end == 'G' || *end == 'g' ? 1024 * 1024 * 1024 : 1;
-        uint64_t bytes = (uint64_t)v * unit;
-        cg->mem_max = (uint32_t)(bytes / PAGE_SIZE);
+        uint64_t pages = (uint64_t)v * unit / PAGE_SIZE;
+        cg->mem_max = pages >= MEM_UNLIMITED ? MEM_UNLIMITED : (uint32_t)pages;   /* no wrap to a tiny limit */
         return (int)n;
     }
     case CG_PIDS_MAX:

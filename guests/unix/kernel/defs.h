@@ -59,6 +59,7 @@ struct tty *tty_of(int major, int minor);
 void tty_input(struct tty *t, char c);
 int tty_read(struct tty *t, char *dst, int n);
 int tty_write(struct tty *t, const char *src, int n);
+void tty_reset(struct tty *t);
 int tty_ioctl(struct tty *t, uint32_t cmd, uint32_t arg);
 
 /* pvchan.c */

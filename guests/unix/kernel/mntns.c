@@ -40,14 +40,25 @@ static struct mntns *cur(void)
     return current && current->mntns ? current->mntns : &root_mntns;
 }
 
-/* Empty a tree that existed only while mounted (tmpfs, overlay copy); shared files lose a link. */
-static void tree_release(struct inode *dir)
+/* Empty a tree that existed only while mounted (tmpfs, overlay copy); shared files lose a link.
+ * Iterative, through the directories' ".." pointers: a container can nest directories
+ * thousands deep, and a recursion per level would overrun the 8 KiB kernel stack. */
+static void tree_release(struct inode *top)
 {
-    while (dir->children) {
+    struct inode *dir = top;
+    for (;;) {
         struct dentry *d = dir->children;
-        if (d->ip->type == I_DIR)
-            tree_release(d->ip);
-        ramfs_unlink(dir, d->name, d->ip->type == I_DIR);
+        if (d && d->ip->type == I_DIR && d->ip->children && d->ip->parent == dir) {
+            dir = d->ip;                       /* empty the first subdirectory first */
+            continue;
+        }
+        if (d) {
+            ramfs_unlink(dir, d->name, d->ip->type == I_DIR);
+            continue;
+        }
+        if (dir == top || !dir->parent)
+            return;
+        dir = dir->parent;                     /* dir is empty now: its parent unlinks it next */
     }
 }
 

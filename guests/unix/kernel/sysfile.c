@@ -302,7 +302,8 @@ int sys_chdir(uint32_t upath)
 
 /* mknod: character devices only (S_IFCHR), dev in the i386 16-bit encoding major << 8 | minor.
  * Only in the root PID namespace: a container must not make itself the host's console or the
- * pvchan control stream (Linux: CAP_MKNOD, which a container's root does not have). */
+ * pvchan control stream (Linux: CAP_MKNOD, which a container's root does not have). ctrd makes
+ * a container console's node as it hands the stream to a new container: its terminal is reset. */
 int sys_mknod(uint32_t upath, uint32_t mode, uint32_t dev)
 {
     if (current->pidns != pidns_root())
@@ -323,6 +324,9 @@ int sys_mknod(uint32_t upath, uint32_t mode, uint32_t dev)
         return err;
     ip->major = (dev >> 8) & 0xFF;
     ip->minor = dev & 0xFF;
+    struct tty *t = ip->major == DEV_PVCHAN && ip->minor > 0 ? pvchan_tty(ip->minor) : 0;
+    if (t)
+        tty_reset(t);                          /* a console stream's new container: nothing left from the last */
     iput(ip);
     return 0;
 }

@@ -124,6 +124,18 @@ int tty_read(struct tty *t, char *dst, int n)
     }
 }
 
+/* Forget everything typed and not yet read (type-ahead, a pending ^D, the foreground group):
+ * a container console's terminal serves the next container on its stream, which must not read
+ * what was typed for the one before (Linux gives each its own pty instead). */
+void tty_reset(struct tty *t)
+{
+    t->raw_r = t->raw_w;
+    t->line_len = 0;
+    t->ready_len = t->ready_off = 0;
+    t->eof = 0;
+    t->fg_pgid = 0;
+}
+
 int tty_write(struct tty *t, const char *src, int n)
 {
     t->out(t, src, n);
