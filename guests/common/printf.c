@@ -7,25 +7,42 @@
 struct fmt {
     write_fn out;
     void *arg;
-    int n;                          /* bytes in b */
-    int total;                      /* bytes produced so far */
+    char *p;                        /* the next free byte of b */
+    int flushed;                    /* bytes handed to out so far */
     char b[128];
 };
 
+#define FMT_END(f) ((f)->b + sizeof (f)->b)
+
 static void flush(struct fmt *f)
 {
-    if (f->n) {
-        f->out(f->arg, f->b, f->n);
-        f->n = 0;
+    int n = f->p - f->b;
+    if (n) {
+        f->out(f->arg, f->b, n);
+        f->flushed += n;
+        f->p = f->b;
     }
 }
 
 static inline void put(struct fmt *f, char c)
 {
-    f->b[f->n++] = c;
-    f->total++;
-    if (f->n == (int)sizeof f->b)
+    *f->p++ = c;
+    if (f->p == FMT_END(f))
         flush(f);
+}
+
+/* Copy the NUL-terminated s */
+static void put_str(struct fmt *f, const char *s)
+{
+    for (;;) {
+        char *p = f->p, *end = FMT_END(f);
+        while (*s && p < end)              /* the hot loop: pointers in registers */
+            *p++ = *s++;
+        f->p = p;
+        if (!*s)
+            return;
+        flush(f);
+    }
 }
 
 static void pad(struct fmt *f, char c, int n)
@@ -38,7 +55,7 @@ static void number(struct fmt *f, uint32_t v, int base, int neg, int width, char
 {
     char buf[12];
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    int n = 0, start = f->total;
+    int n = 0, len;
     do {
         buf[n++] = digits[v % base];
         v /= base;
@@ -49,12 +66,13 @@ static void number(struct fmt *f, uint32_t v, int base, int neg, int width, char
     } else if (neg) {
         buf[n++] = '-';
     }
+    len = n;
     if (!left)
         pad(f, padc, width - n);
     while (n)
         put(f, buf[--n]);
     if (left)
-        pad(f, ' ', width - (f->total - start));
+        pad(f, ' ', width - len - (neg && padc == '0'));
 }
 
 int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
@@ -62,12 +80,19 @@ int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
     struct fmt f;
     f.out = out;
     f.arg = arg;
-    f.n = f.total = 0;
-    for (; *fmt; fmt++) {
-        if (*fmt != '%') {
-            put(&f, *fmt);
+    f.p = f.b;
+    f.flushed = 0;
+    for (;;) {
+        char *p = f.p, *end = FMT_END(&f);  /* literal text, up to a '%' */
+        while (*fmt && *fmt != '%' && p < end)
+            *p++ = *fmt++;
+        f.p = p;
+        if (p == end) {
+            flush(&f);
             continue;
         }
+        if (!*fmt)
+            break;
         fmt++;
         int left = 0, width = 0;
         char padc = ' ';
@@ -91,16 +116,10 @@ int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
-            if (!width) {                  /* the common case: no length needed */
-                while (*s)
-                    put(&f, *s++);
-                break;
-            }
-            int len = (int)strlen(s);
+            int len = width ? (int)strlen(s) : 0;
             if (!left)
                 pad(&f, ' ', width - len);
-            while (*s)
-                put(&f, *s++);
+            put_str(&f, s);
             if (left)
                 pad(&f, ' ', width - len);
             break;
@@ -128,14 +147,15 @@ int vformat(write_fn out, void *arg, const char *fmt, va_list ap)
             break;
         case 0:
             flush(&f);
-            return f.total;
+            return f.flushed;
         default:
             put(&f, '%');
             put(&f, *fmt);
         }
+        fmt++;
     }
     flush(&f);
-    return f.total;
+    return f.flushed;
 }
 
 struct sbuf {

@@ -176,7 +176,8 @@ void vfs_init_special(void);
 /* ramfs.c */
 struct inode *ramfs_new_root(void);
 struct inode *ramfs_new_tree(void);
-int ramfs_clone_tree(struct inode *src, struct inode *dst, int depth);
+int ramfs_materialize(struct inode *dir);
+void ramfs_overlay(struct inode *dir, struct inode *lower);
 int ramfs_copy_up(struct inode *dir, const char *name, struct inode **out);
 struct inode *ramfs_lookup(struct inode *dir, const char *name);
 int ramfs_link(struct inode *dir, const char *name, struct inode *ip);

@@ -254,13 +254,9 @@ static struct inode *overlay_new(const char *data, int *err)
         return 0;
     }
     root->mode = lower->mode;
-    *err = ramfs_clone_tree(lower, root, 0);
+    ramfs_overlay(root, lower);                /* lazy: entries come up as they are used (ramfs.c) */
     iput(lower);
-    if (*err < 0) {
-        tree_release(root);
-        iput(root);
-        return 0;
-    }
+    *err = 0;
     return root;
 }
 

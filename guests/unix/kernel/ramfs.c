@@ -1,7 +1,15 @@
 /* ramfs.c — the in-memory file system holding the root tree: directories are lists of
  * dentries, a file's data is a page of pointers to data pages (so at most 4 MiB a file).
  * Data pages are charged to the writer's cgroup (upage_alloc): a container's tmpfs counts
- * against its memory.max. */
+ * against its memory.max.
+ *
+ * Overlay directories (the "overlay" mount, mntns.c) are copy-on-write views of a lower
+ * directory, made lazily: a new one only points at its lower directory. A lookup that misses
+ * its own entries looks below: a lower subdirectory gets an upper directory of its own (linked
+ * here, so ".." stays in the overlay and a later lookup finds the same inode), anything else
+ * is the lower inode itself, shared (a file is copied up before a write). The first change,
+ * listing or copy-up in the directory copies all lower entries in (ramfs_materialize), after
+ * which it is an ordinary directory: no whiteouts are needed. */
 #include "defs.h"
 
 #define MAX_BLOCKS (PAGE_SIZE / sizeof(char *))
@@ -36,14 +44,111 @@ static struct dentry *find(struct inode *dir, const char *name, struct dentry **
     return 0;
 }
 
+static int link_raw(struct inode *dir, const char *name, struct inode *ip);
+
+/* An upper directory in parent over lower directory `lower` (the reference is taken over). */
+static struct inode *overlay_dir(struct inode *parent, struct inode *lower)
+{
+    struct inode *ip = cgroup_may_grow() ? inode_alloc(FS_RAMFS, I_DIR, lower->mode) : 0;
+    if (!ip) {
+        iput(lower);
+        return 0;
+    }
+    ip->parent = parent;
+    ip->lower = lower;
+    return ip;
+}
+
+/* Entry `name` of overlay directory dir from below (see the top of the file); a new reference. */
+static struct inode *overlay_lookup(struct inode *dir, const char *name)
+{
+    struct inode *lip = ramfs_lookup(dir->lower, name);
+    if (!lip || lip->type != I_DIR) {
+        if (lip && lip->type == I_FILE)
+            lip->shared = 1;
+        return lip;
+    }
+    struct inode *ip = overlay_dir(dir, lip);
+    if (ip && link_raw(dir, name, ip) < 0) {
+        ramfs_free(ip);
+        return 0;
+    }
+    return ip;
+}
+
+/* Copy the lower entries of overlay directory dir in, keeping lower's order and the entries dir
+ * has already (upper directories a lookup made); dir is ordinary afterwards. -ENOMEM leaves it
+ * consistent and still lazy (a later call goes on). */
+int ramfs_materialize(struct inode *dir)
+{
+    struct inode *lower = dir->lower;
+    if (!lower)
+        return 0;
+    int err = ramfs_materialize(lower);
+    if (err)
+        return err;
+    struct dentry *have = dir->children, **tail = &dir->children;
+    dir->children = 0;
+    for (struct dentry *ld = lower->children; ld; ld = ld->next) {
+        struct dentry **hp = &have, *d;
+        while (*hp && strcmp((*hp)->name, ld->name))
+            hp = &(*hp)->next;
+        if (*hp) {                             /* already here: moved to its place */
+            d = *hp;
+            *hp = d->next;
+        } else {
+            struct inode *ip = ld->ip;
+            if (ip->type == I_DIR && !(ip = overlay_dir(dir, iget(ld->ip))))
+                err = -ENOMEM;
+            else if (!(d = kmalloc_nz(sizeof *d))) {
+                if (ip != ld->ip)
+                    ramfs_free(ip);
+                err = -ENOMEM;
+            }
+            if (err) {
+                *tail = have;                  /* the rest stays as it was */
+                return err;
+            }
+            if (ip->type == I_FILE)
+                ip->shared = 1;
+            memcpy(d->name, ld->name, sizeof d->name);
+            d->ip = ip;
+            ip->nlink++;
+            if (ip != ld->ip)
+                iput(ip);                      /* overlay_dir's reference: the entry holds it */
+        }
+        d->next = 0;
+        *tail = d;
+        tail = &d->next;
+    }
+    *tail = have;                              /* (nothing: every entry came from below) */
+    dir->lower = 0;
+    iput(lower);
+    return 0;
+}
+
+/* Make dir a copy-on-write view of directory lower (an empty overlay root). */
+void ramfs_overlay(struct inode *dir, struct inode *lower)
+{
+    dir->lower = iget(lower);
+}
+
 struct inode *ramfs_lookup(struct inode *dir, const char *name)
 {
     struct dentry *d = find(dir, name, 0);
-    return d ? iget(d->ip) : 0;
+    if (d)
+        return iget(d->ip);
+    return dir->lower ? overlay_lookup(dir, name) : 0;
 }
 
 /* Add name -> ip at the end of dir (directory order is creation order). */
 int ramfs_link(struct inode *dir, const char *name, struct inode *ip)
+{
+    int err = ramfs_materialize(dir);
+    return err ? err : link_raw(dir, name, ip);
+}
+
+static int link_raw(struct inode *dir, const char *name, struct inode *ip)
 {
     if (strlen(name) > NAME_MAX)
         return -ENAMETOOLONG;
@@ -61,50 +166,12 @@ int ramfs_link(struct inode *dir, const char *name, struct inode *ip)
     return 0;
 }
 
-/* Fill the new, empty directory dst with a copy-on-write copy of directory src (overlay mounts,
- * mntns.c): subdirectories are copied, 32 deep at most; files and other nodes are shared, a
- * file marked shared so that a write copies it up first (ramfs_copy_up). Order is kept. */
-int ramfs_clone_tree(struct inode *src, struct inode *dst, int depth)
-{
-    if (depth > 32)
-        return -ELOOP;
-    struct dentry **tail = &dst->children;
-    while (*tail)
-        tail = &(*tail)->next;
-    for (struct dentry *d = src->children; d; d = d->next) {
-        struct inode *ip = d->ip;
-        if (ip->type == I_DIR) {
-            if (!cgroup_may_grow() || !(ip = inode_alloc(FS_RAMFS, I_DIR, d->ip->mode)))
-                return -ENOMEM;
-            ip->parent = dst;
-        } else if (ip->type == I_FILE) {
-            ip->shared = 1;
-        }
-        struct dentry *nd = kmalloc_nz(sizeof *nd);
-        if (!nd) {
-            if (ip != d->ip)
-                kfree(ip);
-            return -ENOMEM;
-        }
-        memcpy(nd->name, d->name, sizeof nd->name);
-        nd->ip = ip;
-        nd->next = 0;
-        ip->nlink++;
-        *tail = nd;
-        tail = &nd->next;
-        if (ip != d->ip) {
-            iput(ip);                       /* inode_alloc's reference: the entry holds it now */
-            int err = ramfs_clone_tree(d->ip, ip, depth + 1);
-            if (err < 0)
-                return err;
-        }
-    }
-    return 0;
-}
-
 /* Copy-on-write: dir's entry `name`, a shared file, gets a private copy of it (a new reference). */
 int ramfs_copy_up(struct inode *dir, const char *name, struct inode **out)
 {
+    int err = ramfs_materialize(dir);
+    if (err)
+        return err;
     struct dentry *d = find(dir, name, 0);
     if (!d || !d->ip->shared)
         return -ENOENT;
@@ -216,6 +283,9 @@ void ramfs_truncate(struct inode *ip)
 
 int ramfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **ip)
 {
+    int err = ramfs_materialize(dir);
+    if (err)
+        return err;
     struct dentry *d = dir->children;
     while (d && index--)
         d = d->next;
@@ -228,6 +298,8 @@ int ramfs_readdir(struct inode *dir, uint32_t index, char *name, struct inode **
 
 void ramfs_free(struct inode *ip)
 {
+    if (ip->lower)
+        iput(ip->lower);
     ramfs_truncate(ip);
     kfree(ip);
 }

@@ -95,11 +95,13 @@ int vfs_unlink(struct inode *dir, const char *name, int want_dir)
         err = -ENOTDIR;
     else if (!want_dir && ip->type == I_DIR)
         err = -EISDIR;
-    else if (ip->type == I_DIR && ip->children)
-        err = -ENOTEMPTY;
+    else if (ip->type == I_DIR && ((err = ramfs_materialize(ip)) < 0 || ip->children))
+        err = err ? err : -ENOTEMPTY;
     else if (ip->type == I_DIR && (mnt_busy(ip) || ip == current->cwd))
         err = -EBUSY;
     iput(ip);
+    if (!err)
+        err = ramfs_materialize(dir);
     return err ? err : ramfs_unlink(dir, name, want_dir);
 }
 

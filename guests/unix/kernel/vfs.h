@@ -33,6 +33,7 @@ struct inode {
     int covered;                    /* mounts (in any namespace) on this inode as mount point */
     int anon;                       /* a tree that exists only while mounted (tmpfs, overlay): freed with its last mount */
     int shared;                     /* ramfs I_FILE shared by overlay copies: copied up before a write */
+    struct inode *lower;            /* ramfs I_DIR of an overlay whose entries are still lower's (ramfs.c) */
     int pid;                        /* procfs: the process this node describes */
     int proc_kind;                  /* procfs and cgroupfs: which node */
     void *priv;                     /* procfs: the PID namespace; cgroupfs: the cgroup */
