@@ -62,6 +62,11 @@ struct cgroup *cgroup_get(struct cgroup *cg)
 
 static int nfrozen;                            /* cgroups with cgroup.freeze 1: none, no walk */
 
+int cgroup_any_frozen(void)
+{
+    return nfrozen != 0;
+}
+
 void cgroup_put(struct cgroup *cg)
 {
     if (!cg || --cg->ref > 0 || cg == &root_cgroup)

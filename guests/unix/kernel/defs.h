@@ -275,6 +275,7 @@ void cgroup_attach(struct proc *p, struct cgroup *cg);
 void cgroup_detach(struct proc *p);
 int cgroup_runnable(struct proc *p);
 void cgroup_check_freeze(void);
+int cgroup_any_frozen(void);
 void cgroup_tick(struct proc *p);
 void *upage_alloc(void);
 void *upage_alloc_nz(void);

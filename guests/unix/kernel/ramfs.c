@@ -1,5 +1,6 @@
 /* ramfs.c — the in-memory file system holding the root tree: directories are lists of
- * dentries, a file's data is a page of pointers to data pages (so at most 4 MiB a file).
+ * dentries, a file's data is an array of pointers to data pages: SMALL_BLOCKS of them from
+ * kmalloc while the file fits (most do), a whole page of them beyond (so at most 4 MiB a file).
  * Data pages are charged to the writer's cgroup (upage_alloc): a container's tmpfs counts
  * against its memory.max.
  *
@@ -13,6 +14,7 @@
 #include "defs.h"
 
 #define MAX_BLOCKS (PAGE_SIZE / sizeof(char *))
+#define SMALL_BLOCKS 16                     /* 64 KiB */
 
 struct inode *ramfs_new_root(void)
 {
@@ -233,8 +235,19 @@ int ramfs_write(struct inode *ip, const char *src, uint32_t off, uint32_t n)
 {
     if (off + n < off || off + n > MAX_BLOCKS * PAGE_SIZE)
         return -EFBIG;
-    if (!ip->blocks && !(ip->blocks = upage_alloc()))
-        return -ENOSPC;
+    uint32_t need = (off + n + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (need > ip->nblocks) {               /* room for the page pointers: small, or a page */
+        uint32_t cap = need <= SMALL_BLOCKS ? SMALL_BLOCKS : MAX_BLOCKS;
+        char **blocks = cap == SMALL_BLOCKS ? kmalloc(SMALL_BLOCKS * sizeof(char *)) : upage_alloc();
+        if (!blocks)
+            return -ENOSPC;
+        if (ip->blocks) {
+            kcopy(blocks, ip->blocks, ip->nblocks * sizeof(char *));
+            kfree(ip->blocks);              /* only a small array grows */
+        }
+        ip->blocks = blocks;
+        ip->nblocks = cap;
+    }
     for (uint32_t done = 0; done < n;) {
         uint32_t b = (off + done) / PAGE_SIZE, o = (off + done) % PAGE_SIZE;
         uint32_t k = PAGE_SIZE - o < n - done ? PAGE_SIZE - o : n - done;
@@ -275,8 +288,12 @@ void ramfs_truncate(struct inode *ip)
         for (uint32_t b = 0; b * PAGE_SIZE < ip->size; b++)     /* no block lies past the size */
             if (ip->blocks[b])
                 upage_free(ip->blocks[b]);
-        upage_free(ip->blocks);
+        if (ip->nblocks == SMALL_BLOCKS)
+            kfree(ip->blocks);
+        else
+            upage_free(ip->blocks);
         ip->blocks = 0;
+        ip->nblocks = 0;
     }
     ip->size = 0;
 }

@@ -54,7 +54,9 @@ void trap(struct trapframe *tf)
     if (from_user && current) {
         if (tf->vector == IRQ_BASE + IRQ_TIMER)
             yield();
-        cgroup_check_freeze();
-        signal_deliver(tf);
+        if (cgroup_any_frozen() || current->parked)
+            cgroup_check_freeze();
+        if (current->sig_pending)
+            signal_deliver(tf);
     }
 }

@@ -28,7 +28,8 @@ struct inode {
     int major, minor;               /* I_CHR */
     struct inode *parent;           /* I_DIR: ".." */
     struct dentry *children;        /* ramfs I_DIR: entries, in creation order */
-    char **blocks;                  /* ramfs I_FILE: one page of page pointers */
+    char **blocks;                  /* ramfs I_FILE: page pointers, nblocks of them (ramfs.c) */
+    uint32_t nblocks;
     int mounts;                     /* mounts (in any namespace) with this inode as root */
     int covered;                    /* mounts (in any namespace) on this inode as mount point */
     int anon;                       /* a tree that exists only while mounted (tmpfs, overlay): freed with its last mount */

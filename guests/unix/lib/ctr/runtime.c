@@ -1,7 +1,7 @@
 /* runtime.c — the container runtime behind `ctr` and `ctrd`.
  *
- * A container is a directory /run/ctr/NAME holding `config` (one "key value" per line, its
- * state among them) and `rootfs`, where an overlay of the image /images/IMAGE is mounted (the image's
+ * A container is a directory /run/ctr/NAME holding `config` (its record: the JSON object ctrd
+ * answers with, the command included) and `rootfs`, where an overlay of the image /images/IMAGE is mounted (the image's
  * files are shared by every container made from it and copied only when one writes them),
  * plus a cgroup /sys/fs/cgroup/ctr/NAME holding its limits.
  *
@@ -167,36 +167,96 @@ static int valid_name(const char *s)
     return 1;
 }
 
-/* ---- the container record ---- */
+/* ---- the container record: a JSON object, the answer to ctrd's verbs and the config file ---- */
+
+/* s as a JSON string: '"' and '\\' escaped, control characters as \u00XX (RFC 8259 §7). */
+static void say_str(struct ctr_out *o, const char *s)
+{
+    char *p = o->text + o->len, *end = o->text + sizeof o->text - 8;
+    *p++ = '"';
+    for (; *s && p < end; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            *p++ = '\\';
+            *p++ = ch;
+        } else if (ch < 0x20) {
+            p += snprintf(p, 8, "\\u%04x", ch);
+        } else {
+            *p++ = ch;
+        }
+    }
+    *p++ = '"';
+    *p = 0;
+    o->len = p - o->text;
+}
+
+static void container_json(struct ctr_out *o, struct container *c)
+{
+    say(o, "{\"name\":");
+    say_str(o, c->name);
+    say(o, ",\"state\":\"%s\",\"pid\":%d,\"hostname\":", c->state, c->pid);
+    say_str(o, c->hostname);
+    say(o, ",\"image\":");
+    say_str(o, c->image);
+    say(o, ",\"console\":%d,\"memory\":", c->console);
+    say_str(o, c->memory);
+    say(o, ",\"cpus\":");
+    say_str(o, c->cpus);
+    say(o, ",\"pids_limit\":%d,\"cmd\":", c->pids_limit);
+    say_str(o, c->cmd);
+    say(o, "}");
+}
+
+/* Write c's record to its config file; the JSON is also left in o (appended) if o is given. */
+static int save_into(struct container *c, struct ctr_out *o)
+{
+    static struct ctr_out tmp;
+    char path[PATH_MAX];
+    if (!o) {
+        o = &tmp;
+        o->len = 0;
+    }
+    int start = o->len;
+    container_json(o, c);
+    if (run_fd >= 0) {                         /* RUN_DIR is open: a shorter walk */
+        snprintf(path, sizeof path, "%s/config", c->name);
+        return write_file_at(run_fd, path, o->text + start);
+    }
+    path_of(path, c->name, "config");
+    return write_file(path, o->text + start);
+}
 
 static int save(struct container *c)
 {
-    char path[PATH_MAX], text[768];
-    snprintf(text, sizeof text, "state %s\nname %s\nhostname %s\nimage %s\nmemory %s\ncpus %s\npids %d\nconsole %d\npid %d\ncmd %s\n",
-             c->state, c->name, c->hostname, c->image, c->memory, c->cpus, c->pids_limit, c->console, c->pid, c->cmd);
-    if (run_fd >= 0) {                         /* RUN_DIR is open: a shorter walk */
-        snprintf(path, sizeof path, "%s/config", c->name);
-        return write_file_at(run_fd, path, text);
-    }
-    path_of(path, c->name, "config");
-    return write_file(path, text);
+    return save_into(c, 0);
 }
 
+/* The value of "key" in a record: a string (unescaped) or a number, into out; "" if absent. */
 static void field(const char *text, const char *key, char *out, int size)
 {
-    int n = strlen(key);
+    int n = strlen(key), k = 0;
     out[0] = 0;
-    for (const char *p = text; *p; p++) {
-        if ((p == text || p[-1] == '\n') && !strncmp(p, key, n) && p[n] == ' ') {
-            p += n + 1;
-            int k = 0;
-            while (p[k] && p[k] != '\n' && k < size - 1) {
-                out[k] = p[k];
-                k++;
+    for (const char *p = text; (p = strchr(p, '"')); p++) {
+        if (strncmp(p + 1, key, n) || p[n + 1] != '"' || p[n + 2] != ':')
+            continue;
+        p += n + 3;
+        if (*p == '"') {
+            for (p++; *p && *p != '"' && k < size - 1; p++) {
+                if (*p == '\\' && p[1] == 'u' && p[2] && p[3] && p[4] && p[5]) {
+                    out[k++] = (char)strtol((char[]){ p[4], p[5], 0 }, 0, 16);
+                    p += 5;
+                } else {
+                    if (*p == '\\' && p[1])
+                        p++;
+                    out[k++] = *p;
+                }
             }
-            out[k] = 0;
-            return;
+        } else {
+            while (*p && *p != ',' && *p != '}' && k < size - 1)
+                out[k++] = *p++;
         }
+        out[k] = 0;
+        return;
     }
 }
 
@@ -229,7 +289,7 @@ static int load(const char *name, struct container *c)
     field(text, "memory", c->memory, sizeof c->memory);
     field(text, "cpus", c->cpus, sizeof c->cpus);
     field(text, "cmd", c->cmd, sizeof c->cmd);
-    field(text, "pids", v, sizeof v);
+    field(text, "pids_limit", v, sizeof v);
     c->pids_limit = atoi(v);
     field(text, "console", v, sizeof v);
     c->console = atoi(v);
@@ -280,13 +340,6 @@ static int allowed(struct container *c, const char *verb, struct ctr_out *o)
 }
 
 /* ---- answers ---- */
-
-static void container_json(struct ctr_out *o, struct container *c)
-{
-    say(o, "{\"name\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"hostname\":\"%s\",\"image\":\"%s\",\"console\":%d,"
-           "\"memory\":\"%s\",\"cpus\":\"%s\",\"pids_limit\":%d}",
-        c->name, c->state, c->pid, c->hostname, c->image, c->console, c->memory, c->cpus, c->pids_limit);
-}
 
 static void stats_json(struct ctr_out *o, struct container *c)
 {
@@ -776,8 +829,9 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     close(ready[0]);
 started:
     step = "config";
-    if (save(&c) < 0) {
+    if (save_into(&c, o->json ? o : 0) < 0) {  /* ctrd's answer is the record it saved */
         kill(pid, SIGKILL);
+        o->len = 0;
         goto undo;
     }
     if (start && !detach) {                    /* the foreground: wait for PID 1 */
@@ -788,9 +842,7 @@ started:
         set_state(&c, "stopped");
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
-    if (o->json)
-        container_json(o, &c);
-    else
+    if (!o->json)
         say(o, "%s\n", c.name);
     return 0;
 undo:;
