@@ -380,7 +380,7 @@ struct inode *cgroupfs_lookup(struct inode *dir, const char *name)
 {
     struct cgroup *cg = dir->priv;
     for (int k = 1; k < CG_NFILES; k++)
-        if (!strcmp(name, file_names[k]))
+        if (name[0] == file_names[k][0] && name[1] == file_names[k][1] && !strcmp(name, file_names[k]))
             return cgnode(cg, k);
     struct cgroup *child = child_named(cg, name);
     return child ? with_parent(cgnode(child, CG_DIR), dir) : 0;

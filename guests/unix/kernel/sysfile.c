@@ -28,8 +28,11 @@ static int at_begin(uint32_t dirfd)
         return -EBADF;
     if (f->type != F_INODE || f->ip->type != I_DIR)
         return -ENOTDIR;
-    if (f->ip != current->cwd && f->ip != current->root && !mnt_beneath(f->ip, current->root))
-        return -EACCES;
+    if (f->beneath != current->root && f->ip != current->cwd && f->ip != current->root) {
+        if (!mnt_beneath(f->ip, current->root))
+            return -EACCES;
+        f->beneath = current->root;            /* checked once per root: directories do not move */
+    }
     current->at_base = f->ip;
     return 0;
 }

@@ -58,6 +58,7 @@ struct file {
     struct inode *ip;
     struct pipe *pipe;
     uint32_t off;
+    struct inode *beneath;          /* *at calls: the root ip was last found beneath (sysfile.c) */
 };
 
 #endif

@@ -180,6 +180,13 @@ static char *uva2ka(uint32_t *pgdir, uint32_t va, int write)
 {
     if (va < USER_BASE || va >= USER_TOP)
         return 0;
+    uint32_t pde = pgdir[PDX(va)];              /* the common case, inline: mapped as asked */
+    if (pde & PTE_P) {
+        uint32_t pte = ((uint32_t *)PTE_ADDR(pde))[PTX(va)];
+        uint32_t want = PTE_P | PTE_U | (write ? PTE_W : 0);
+        if ((pte & want) == want)
+            return (char *)(PTE_ADDR(pte) | (va & 0xFFF));
+    }
     uint32_t *pte = walk(pgdir, va, 0);
     if ((!pte || !(*pte & PTE_P)) && uvm_fault(pgdir, va) == 0)
         pte = walk(pgdir, va, 0);
