@@ -190,21 +190,50 @@ static void say_str(struct ctr_out *o, const char *s)
     o->len = p - o->text;
 }
 
+/* Literal text, appended (cut at the end of o->text). */
+static void say_lit(struct ctr_out *o, const char *s)
+{
+    o->len += strlcpy(o->text + o->len, s, sizeof o->text - o->len);
+    if (o->len > (int)sizeof o->text - 1)
+        o->len = sizeof o->text - 1;
+}
+
+static void say_int(struct ctr_out *o, int v)
+{
+    char buf[12], *p = buf + sizeof buf;
+    unsigned u = v < 0 ? -(unsigned)v : (unsigned)v;
+    *--p = 0;
+    do
+        *--p = '0' + u % 10;
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    say_lit(o, p);
+}
+
 static void container_json(struct ctr_out *o, struct container *c)
 {
-    say(o, "{\"name\":");
+    say_lit(o, "{\"name\":");
     say_str(o, c->name);
-    say(o, ",\"state\":\"%s\",\"pid\":%d,\"hostname\":", c->state, c->pid);
+    say_lit(o, ",\"state\":");
+    say_str(o, c->state);
+    say_lit(o, ",\"pid\":");
+    say_int(o, c->pid);
+    say_lit(o, ",\"hostname\":");
     say_str(o, c->hostname);
-    say(o, ",\"image\":");
+    say_lit(o, ",\"image\":");
     say_str(o, c->image);
-    say(o, ",\"console\":%d,\"memory\":", c->console);
+    say_lit(o, ",\"console\":");
+    say_int(o, c->console);
+    say_lit(o, ",\"memory\":");
     say_str(o, c->memory);
-    say(o, ",\"cpus\":");
+    say_lit(o, ",\"cpus\":");
     say_str(o, c->cpus);
-    say(o, ",\"pids_limit\":%d,\"cmd\":", c->pids_limit);
+    say_lit(o, ",\"pids_limit\":");
+    say_int(o, c->pids_limit);
+    say_lit(o, ",\"cmd\":");
     say_str(o, c->cmd);
-    say(o, "}");
+    say_lit(o, "}");
 }
 
 /* Write c's record to its config file; the JSON is also left in o (appended) if o is given. */
@@ -659,13 +688,22 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         return fail(o, 2, "ctr %s: bad --pids-limit (a positive number, or max)", argv[0]);
     if (!valid_name(c.image) || !valid_name(c.name[0] ? c.name : "x") || (c.hostname[0] && strchr(c.hostname, ' ')))
         return fail(o, 2, "ctr %s: names are letters, digits, '-', '_' and '.', at most %d", argv[0], MAXNAME - 1);
-    /* the image must exist (reading its /etc/cmd shows it does) */
+    /* the image must exist (reading its /etc/cmd shows it does). Images are read-only by
+     * contract, unpacked once at boot, so a process that starts many containers (ctrd) reads an
+     * image's /etc/cmd once. */
     struct stat64 st;
     char *cmd[16], cmdline[256];
     int ncmd = 0, have_cmd = 0;
-    if (i >= argc) {
+    static char cached_image[MAXNAME], cached_cmd[256];
+    if (i >= argc && cached_image[0] && !strcmp(cached_image, c.image)) {
+        strlcpy(cmdline, cached_cmd, sizeof cmdline);
+        have_cmd = 1;
+    } else if (i >= argc) {
         snprintf(path, sizeof path, "/images/%s/etc/cmd", c.image);
-        have_cmd = read_file(path, cmdline, sizeof cmdline) > 0;
+        if ((have_cmd = read_file(path, cmdline, sizeof cmdline) > 0)) {
+            strlcpy(cached_image, c.image, sizeof cached_image);
+            strlcpy(cached_cmd, cmdline, sizeof cached_cmd);
+        }
     }
     snprintf(path, sizeof path, "/images/%s", c.image);
     if (!have_cmd && stat(path, &st) < 0)
