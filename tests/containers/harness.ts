@@ -7,6 +7,7 @@ import { loadCoreNode } from "../../src/core/load-node.js";
 import { Machine } from "../../src/hv/vm.js";
 import { Platform } from "../../src/devices/platform.js";
 import { findGuest } from "../../src/guests/registry.js";
+import type { Container, ContainerManager } from "../../src/containers/manager.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MiB = 1 << 20;
@@ -60,4 +61,27 @@ export function unixImage() {
     kernelName: g.kernel,
     modules: g.modules.map((m) => ({ data: readFileSync(join(ROOT, m.path)), cmdline: `${m.path} ${m.args}`.trim() })),
   };
+}
+
+/** A shell prompt at the end of a console's text. */
+export const PROMPT = /(^|\n)[^\n]*[#$] $/;
+
+/** Run the guest until `done()` or `slices` slices of 500k instructions have passed. */
+export function runUntil(mgr: ContainerManager, done: () => boolean, slices = 400): boolean {
+  for (let i = 0; i < slices && !done(); i++) {
+    if (mgr.machine.runFor(500_000) === "stopped") break;
+    mgr.tick();
+  }
+  return done();
+}
+
+/** Type `line` into a container's console and run until its output ends at a prompt again; the new output. */
+export function type(mgr: ContainerManager, c: Container, line: string, slices = 400): string {
+  const before = c.console!.text().length;
+  c.console!.write(line + "\n");
+  runUntil(mgr, () => {
+    const t = c.console!.text().slice(before);
+    return t.includes("\n") && PROMPT.test(t);
+  }, slices);
+  return c.console!.text().slice(before).replace(/\r/g, "");
 }

@@ -15,30 +15,10 @@ import { ContainerCommandError } from "../../src/containers/control-channel.js";
 import { IllegalTransitionError } from "../../src/containers/lifecycle.js";
 import type { InStream } from "../../src/cli/io.js";
 import { cli as runCli } from "../cli/in-process.js";
-import { CTRD_MISSING, ROOT, bootUnix, ctrdAvailable } from "./harness.js";
+import { CTRD_MISSING, PROMPT, ROOT, bootUnix, ctrdAvailable, runUntil, type } from "./harness.js";
 
 const HAVE_CTRD = ctrdAvailable();
-const PROMPT = /(^|\n)[^\n]*[#$] $/;
 
-/** Run the guest until `done()` or `slices` slices of 500k instructions have passed. */
-function runUntil(mgr: ContainerManager, done: () => boolean, slices = 400): boolean {
-  for (let i = 0; i < slices && !done(); i++) {
-    if (mgr.machine.runFor(500_000) === "stopped") break;
-    mgr.tick();
-  }
-  return done();
-}
-
-/** Type `line` into a container's console; its new output up to the next prompt. */
-function type(mgr: ContainerManager, c: Container, line: string, slices = 400): string {
-  const before = c.console!.text().length;
-  c.console!.write(line + "\n");
-  runUntil(mgr, () => {
-    const t = c.console!.text().slice(before);
-    return t.includes("\n") && PROMPT.test(t);
-  }, slices);
-  return c.console!.text().slice(before).replace(/\r/g, "");
-}
 
 /** One unix guest with ctrd answering, plus its own COM1 shell (the host's root namespace). */
 async function host(ramMiB = 128) {

@@ -11,30 +11,10 @@ import { ContainerCommandError } from "../../src/containers/control-channel.js";
 import { IllegalTransitionError } from "../../src/containers/lifecycle.js";
 import { bootVm, compare, startContainers } from "../../src/containers/measure.js";
 import { loadCoreNode } from "../../src/core/load-node.js";
-import { CTRD_MISSING, bootUnix, ctrdAvailable, unixImage } from "./harness.js";
+import { CTRD_MISSING, PROMPT, bootUnix, ctrdAvailable, runUntil, type, unixImage } from "./harness.js";
 
 const HAVE_CTRD = ctrdAvailable();
-const PROMPT = /(^|\n)[^\n]*[#$] $/;
 
-/** Run the guest until `done()` or `slices` slices of 500k instructions have passed. */
-function runUntil(mgr: ContainerManager, done: () => boolean, slices = 400): boolean {
-  for (let i = 0; i < slices && !done(); i++) {
-    if (mgr.machine.runFor(500_000) === "stopped") break;
-    mgr.tick();
-  }
-  return done();
-}
-
-/** Type `line` into a container's console and wait for its output to end at a prompt again; returns the new output. */
-function type(mgr: ContainerManager, c: Container, line: string): string {
-  const before = c.console!.text().length;
-  c.console!.write(line + "\n");
-  runUntil(mgr, () => {
-    const t = c.console!.text().slice(before);
-    return t.includes("\n") && PROMPT.test(t);
-  });
-  return c.console!.text().slice(before).replace(/\r/g, "");
-}
 
 async function host(ramMiB = 128) {
   const { machine, com1 } = await bootUnix(ramMiB);
