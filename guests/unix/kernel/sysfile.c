@@ -17,11 +17,12 @@ static int fetch_path(uint32_t upath, char *path)
 }
 
 /* ---- the *at calls: a relative path starts at directory dirfd, AT_FDCWD meaning the working
- * directory; an absolute one ignores dirfd. As fchdir, a directory outside the caller's root
- * is refused (it would be a way out, mntns.c). ---- */
-static int at_begin(uint32_t dirfd)
+ * directory; an absolute one ignores dirfd (even a bad one, as on Linux). As fchdir, a
+ * directory outside the caller's root is refused (it would be a way out, mntns.c). ---- */
+static int at_begin(uint32_t dirfd, uint32_t upath)
 {
-    if ((int)dirfd == AT_FDCWD)
+    char c;
+    if ((int)dirfd == AT_FDCWD || (copyin(current->pgdir, &c, upath, 1) == 0 && c == '/'))
         return 0;
     struct file *f = fd_file(dirfd);
     if (!f)
@@ -45,19 +46,19 @@ static int at_end(int result)
 
 int sys_openat(uint32_t dirfd, uint32_t upath, uint32_t flags, uint32_t mode)
 {
-    int err = at_begin(dirfd);
+    int err = at_begin(dirfd, upath);
     return err ? err : at_end(sys_open(upath, flags, mode));
 }
 
 int sys_mkdirat(uint32_t dirfd, uint32_t upath, uint32_t mode)
 {
-    int err = at_begin(dirfd);
+    int err = at_begin(dirfd, upath);
     return err ? err : at_end(sys_mkdir(upath, mode));
 }
 
 int sys_mknodat(uint32_t dirfd, uint32_t upath, uint32_t mode, uint32_t dev)
 {
-    int err = at_begin(dirfd);
+    int err = at_begin(dirfd, upath);
     return err ? err : at_end(sys_mknod(upath, mode, dev));
 }
 
