@@ -206,11 +206,8 @@ static int exec_elf(const char *path, struct inode *ip, char *const argv[], int 
         if (*s == '/' && s[1])
             last = s + 1;
     strlcpy(current->name, last, sizeof current->name);
-    uint32_t *old = current->pgdir;
-    if (current->vfork_parent) {             /* a vfork child: the old image is the parent's */
-        vfork_release(current);
-        old = 0;
-    }
+    vfork_release(current);                  /* a vfork child's parent goes on; a borrowed */
+    uint32_t *old = current->pgdir;          /* address space (pgdir now 0) is not ours to free */
     current->pgdir = pgdir;
     current->brk = current->brk_base = PGROUNDUP(image_end);
     struct trapframe *tf = current->tf;

@@ -109,18 +109,21 @@ void user_init(void)
     p->state = RUNNABLE;
 }
 
-/* The end of a vfork: p gives its parent's address space back (its heap included) and the
- * parent, asleep in proc_clone, goes on. Called by exec before the new image is committed, and
- * by exit. */
+/* The end of a vfork: the parent, asleep in proc_clone, goes on; a child that borrowed its
+ * address space (CLONE_VM) gives it back, heap included (p->pgdir becomes 0). Called by exec
+ * before the new image is committed, and by exit. */
 void vfork_release(struct proc *p)
 {
     struct proc *parent = p->vfork_parent;
     if (!parent)
         return;
-    if (p->brk > parent->brk)
-        parent->brk = p->brk;
+    if (p->vm_borrowed) {
+        if (p->brk > parent->brk)
+            parent->brk = p->brk;
+        p->vm_borrowed = 0;
+        p->pgdir = 0;
+    }
     p->vfork_parent = 0;
-    p->pgdir = 0;
     wakeup(p);
 }
 
@@ -156,8 +159,10 @@ int proc_clone(uint32_t flags, uint32_t stack, struct cgroup *into)
     np->parent = current;
     if (flags & CLONE_VM) {
         np->pgdir = current->pgdir;
-        np->vfork_parent = current;
+        np->vm_borrowed = 1;
     }
+    if (flags & CLONE_VFORK)
+        np->vfork_parent = current;
     if ((err = ns_unshare(np, flags & ~CLONE_NEWPID)) < 0 || (!np->pgdir && !(np->pgdir = uvm_copy(current->pgdir)))) {
         proc_free(np);
         return err < 0 ? err : -ENOMEM;
@@ -194,8 +199,7 @@ void proc_free(struct proc *p)
     iput(p->cwd);
     iput(p->root);
     p->cwd = p->root = 0;
-    if (p->vfork_parent)
-        vfork_release(p);
+    vfork_release(p);
     if (p->pgdir)
         pgdir_free(p->pgdir);
     p->pgdir = 0;
@@ -227,9 +231,8 @@ void proc_exit(int status)
     iput(p->root);
     p->cwd = p->root = 0;
     vm_switch_kernel();
-    if (p->vfork_parent)
-        vfork_release(p);
-    else
+    vfork_release(p);                   /* a borrowed address space goes back, not freed */
+    if (p->pgdir)
         pgdir_free(p->pgdir);
     p->pgdir = 0;
     mntns_put(p->mntns);

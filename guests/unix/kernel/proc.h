@@ -46,8 +46,8 @@ struct proc {
     struct cgroup *cgns;            /* the root of its cgroup namespace */
     int parked;                     /* stopped by a frozen cgroup at the way back to user mode */
     struct inode *at_base;          /* during an *at system call: where its relative path starts */
-    struct proc *vfork_parent;      /* CLONE_VM|CLONE_VFORK: the parent whose address space this
-                                       child borrows, and who waits, until it execs or exits */
+    struct proc *vfork_parent;      /* CLONE_VFORK: the parent, who waits until this child execs or exits */
+    int vm_borrowed;                /* CLONE_VM (with CLONE_VFORK): pgdir is vfork_parent's */
 };
 
 extern struct proc *proc_table;       /* nproc_max slots, sized at boot */

@@ -29,10 +29,16 @@ static int at_begin(uint32_t dirfd, uint32_t upath)
         return -EBADF;
     if (f->type != F_INODE || f->ip->type != I_DIR)
         return -ENOTDIR;
-    if (f->beneath != current->root && f->ip != current->cwd && f->ip != current->root) {
-        if (!mnt_beneath(f->ip, current->root))
+    struct inode *root = current->root;
+    int same = f->beneath == root && f->beneath_ino == root->ino && f->beneath_ns == current->mntns->id;
+    if (!same && f->ip != current->cwd && f->ip != root) {
+        if (!mnt_beneath(f->ip, root))
             return -EACCES;
-        f->beneath = current->root;            /* checked once per root: directories do not move */
+        /* checked once per root and mount namespace (directories do not move: no rename); the
+         * inode number and namespace id, never reused, keep a freed root's address from passing */
+        f->beneath = root;
+        f->beneath_ino = root->ino;
+        f->beneath_ns = current->mntns->id;
     }
     current->at_base = f->ip;
     return 0;

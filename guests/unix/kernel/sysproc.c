@@ -79,13 +79,14 @@ int sys_kill(uint32_t pid, uint32_t sig)
 }
 
 /* clone(2), Linux i386 argument order: flags, new stack, parent_tid, tls, child_tid.
- * What fork does plus new namespaces, and vfork's shared memory (CLONE_VM with CLONE_VFORK and
- * a stack); threads (CLONE_VM alone and friends) are refused. */
+ * What fork does plus new namespaces, CLONE_VFORK (the parent waits until the child execs or
+ * exits) and with it vfork's shared memory (CLONE_VM, on a stack of the child's own); threads
+ * (CLONE_VM without CLONE_VFORK, and friends) are refused. */
 static int clone_checked(uint32_t flags, uint32_t stack, struct cgroup *into)
 {
     if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES))
         return -EINVAL;
-    if ((flags & (CLONE_VM | CLONE_VFORK)) && ((flags & (CLONE_VM | CLONE_VFORK)) != (CLONE_VM | CLONE_VFORK) || !stack))
+    if ((flags & CLONE_VM) && (!(flags & CLONE_VFORK) || !stack))
         return -EINVAL;
     return proc_clone(flags, stack, into);
 }

@@ -58,7 +58,9 @@ struct file {
     struct inode *ip;
     struct pipe *pipe;
     uint32_t off;
-    struct inode *beneath;          /* *at calls: the root ip was last found beneath (sysfile.c) */
+    struct inode *beneath;          /* *at calls: the root ip was last found beneath (sysfile.c), */
+    uint32_t beneath_ino;           /* that root's inode number */
+    int beneath_ns;                 /* and the mount namespace it was found in */
 };
 
 #endif

@@ -2,7 +2,8 @@
  * run as root in the host namespaces. One line per check, "syscheck: NAME ok" or
  * "syscheck: NAME FAIL: what differed", then "syscheck: ok" when all passed:
  *   clone3     clone3(2)'s argument checks (size, signal bits, stack without a size, CLONE_THREAD,
- *              CLONE_VM without CLONE_VFORK or without a stack) and a fork-like child on a stack
+ *              CLONE_VM without CLONE_VFORK or without a stack), a fork-like child on a stack, and
+ *              CLONE_VFORK alone (its own memory; we wait until it exits)
  *   vfork      CLONE_VM | CLONE_VFORK: the child writes our memory, we sleep until it exits or
  *              execs; its return value is its exit status
  *   intocg     CLONE_INTO_CGROUP: the child is born in the cgroup (/proc/PID/cgroup), counted
@@ -217,6 +218,15 @@ static int child_returns_5(void *arg)
     return 5;
 }
 
+static int vfork_copy_child(void *arg)
+{
+    (void)arg;
+    struct timespec t = { 0, 30000000 };
+    nanosleep(&t, 0);           /* a parent that did not wait would find no zombie yet */
+    shared_word = 2;
+    return 4;
+}
+
 static void check_clone3(void)
 {
     struct clone_args a;
@@ -236,8 +246,6 @@ static void check_clone3(void)
     expect_err(raw_clone3(&a, sizeof a), EINVAL, "CLONE_VM without CLONE_VFORK");
     args_init(&a, CLONE_VM | CLONE_VFORK, 0, 0);
     expect_err(raw_clone3(&a, sizeof a), EINVAL, "CLONE_VM|CLONE_VFORK without a stack");
-    args_init(&a, CLONE_VFORK, stack1, sizeof stack1);
-    expect_err(raw_clone3(&a, sizeof a), EINVAL, "CLONE_VFORK without CLONE_VM");
     args_init(&a, 0x400000000ull, stack1, sizeof stack1);
     expect_err(raw_clone3(&a, sizeof a), EINVAL, "unknown flag above bit 31");
     args_init(&a, 0, stack1, sizeof stack1);
@@ -252,6 +260,15 @@ static void check_clone3(void)
     if (pid > 0)
         expect(reap(pid) == 5, "fork-like child's exit status is not 5");
     expect(shared_word == 0, "a fork-like child wrote our memory");
+
+    /* CLONE_VFORK alone: the child has its own copy, and we wait until it has exited */
+    args_init(&a, CLONE_VFORK, stack1, sizeof stack1);
+    pid = clone3_call(&a, sizeof a, vfork_copy_child, 0);
+    expect_ok(pid, "clone3 CLONE_VFORK");
+    int status = 0;
+    expect(pid > 0 && waitpid(pid, &status, WNOHANG) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 4,
+           "CLONE_VFORK alone: we did not wait for the child to exit");
+    expect(shared_word == 0, "CLONE_VFORK alone shared our memory");
     report("clone3");
 }
 
