@@ -292,19 +292,34 @@ int upage_shared(void *page)
     return page_shares[(uint32_t)page / PAGE_SIZE] != 0;
 }
 
+static void uncharge(void *page);
+
+/* upage_free of a page its user left all zero (a page table or directory, vm.c). */
+void upage_free_zeroed(void *page)
+{
+    uncharge(page);
+    kfree_page_zeroed(page);
+}
+
 void upage_free(void *page)
 {
     if (page_shares[(uint32_t)page / PAGE_SIZE]) {
         page_shares[(uint32_t)page / PAGE_SIZE]--;
         return;
     }
+    uncharge(page);
+    kfree_page(page);
+}
+
+/* The page's charge leaves its cgroup (and the cgroups above it). */
+static void uncharge(void *page)
+{
     struct cgroup *leaf = cgroup_table[page_owner[(uint32_t)page / PAGE_SIZE]];
     if (leaf) {
         for (struct cgroup *cg = leaf; cg; cg = cg->parent)
             cg->mem_pages--;
         cgroup_put(leaf);
     }
-    kfree_page(page);
 }
 
 /* ---- names ---- */

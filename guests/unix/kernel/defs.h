@@ -75,6 +75,7 @@ int pvchan_ctl_write(const char *src, int n);
 void kinit(uint32_t start, uint32_t end, const struct multiboot_module *mods, int nmods);
 void *kalloc_page(void);            /* zeroed page or 0 */
 void *kalloc_page_nz(void);         /* page with undefined contents, or 0 */
+void kfree_page_zeroed(void *page); /* free a page its user left all zero */
 void kfree_page(void *page);
 void *kmalloc(size_t n);            /* zeroed, n <= 2048 */
 void *kmalloc_nz(size_t n);         /* as kmalloc, contents undefined */
@@ -282,6 +283,7 @@ void *upage_alloc_nz(void);
 void upage_share(void *page);       /* one more holder: upage_free frees it with the last */
 int upage_shared(void *page);         /* as upage_alloc, contents undefined: the caller fills it */
 void upage_free(void *page);
+void upage_free_zeroed(void *page); /* upage_free of a page left all zero */
 int cgroup_path(struct cgroup *cg, struct cgroup *top, char *buf, int n);
 struct inode *cgroupfs_new_root(struct cgroup *cg);
 void cgroupfs_free(struct inode *ip);

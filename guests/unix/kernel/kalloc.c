@@ -1,5 +1,8 @@
 /* kalloc.c — physical memory: a free list of 4 KiB pages, and kmalloc, a power-of-two
- * bucket allocator (16 .. 2048 bytes) carved from pages, for small kernel objects. */
+ * bucket allocator (16 .. 2048 bytes) carved from pages, for small kernel objects.
+ * Freed pages known to hold only zeros (page tables and directories, whose entries vm.c clears
+ * as it frees what they map) wait on a second list and serve zeroed allocations without being
+ * cleared again: a new process's page directory and tables cost no 4 KiB clears. */
 #include "defs.h"
 
 struct run {
@@ -9,6 +12,9 @@ struct run {
 static struct run *free_pages;
 static uint32_t nfree;
 static uint32_t ntotal;             /* pages handed to kinit and later frees of module memory */
+static struct run *zero_pages;      /* all zero but for the link word */
+static uint32_t nzero;
+#define ZERO_POOL_MAX 256
 
 void kfree_page(void *page)
 {
@@ -20,12 +26,34 @@ void kfree_page(void *page)
     nfree++;
 }
 
+/* Free a page the caller has left all zero (it goes where zeroed allocations look first). */
+void kfree_page_zeroed(void *page)
+{
+    if (nzero >= ZERO_POOL_MAX) {
+        kfree_page(page);
+        return;
+    }
+    struct run *r = page;
+    r->next = zero_pages;
+    zero_pages = r;
+    nzero++;
+}
+
+static void *take_zeroed(void)
+{
+    struct run *r = zero_pages;
+    zero_pages = r->next;
+    nzero--;
+    r->next = 0;                    /* the link was its only nonzero word */
+    return r;
+}
+
 /* A page with undefined contents, for callers that write all they later read. */
 void *kalloc_page_nz(void)
 {
     struct run *r = free_pages;
     if (!r)
-        return 0;
+        return zero_pages ? take_zeroed() : 0;
     free_pages = r->next;
     nfree--;
     return r;
@@ -33,6 +61,8 @@ void *kalloc_page_nz(void)
 
 void *kalloc_page(void)
 {
+    if (zero_pages)
+        return take_zeroed();
     void *page = kalloc_page_nz();
     if (page)
         kzero(page, PAGE_SIZE);
@@ -41,7 +71,7 @@ void *kalloc_page(void)
 
 uint32_t kfree_pages(void)
 {
-    return nfree;
+    return nfree + nzero;
 }
 
 uint32_t kmem_total_pages(void)

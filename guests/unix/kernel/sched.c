@@ -23,10 +23,12 @@ void scheduler(void)
 {
     int next = 0;
     for (;;) {
-        struct proc *run = 0;
+        struct proc *run = 0, *end = proc_table + nproc;
+        struct proc *p = proc_table + (next < nproc ? next : 0);
         uint32_t best = 0;
-        for (int i = 0; i < nproc; i++) {
-            struct proc *p = &proc_table[(next + i) % nproc];
+        for (int i = 0; i < nproc; i++, p++) {
+            if (p == end)                     /* round the table from after the last choice */
+                p = proc_table;
             if (p->state != RUNNABLE || !cgroup_runnable(p))
                 continue;
             uint32_t v = vruntime_of(p->cgroup);

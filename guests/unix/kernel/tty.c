@@ -158,6 +158,10 @@ int tty_ioctl(struct tty *t, uint32_t cmd, uint32_t arg)
         int nr;
         if (copyin(current->pgdir, &nr, arg, 4) < 0)
             return -EFAULT;
+        if (pgid_nr(current, current->pidns) == nr) {   /* the usual case: a shell makes its own group foreground */
+            t->fg_pgid = current->pgid;
+            return 0;
+        }
         for (struct proc *p = proc_table; p < proc_table + nproc; p++) {
             if (p->state != UNUSED && p->state != ZOMBIE && pgid_nr(p, current->pidns) == nr) {
                 t->fg_pgid = p->pgid;

@@ -111,18 +111,27 @@ void uvm_dealloc(uint32_t *pgdir, uint32_t start, uint32_t end)
     }
 }
 
+/* Free an address space. Each entry is cleared as what it maps is freed (an absent entry is
+ * already 0), so the tables and the directory go back all zero and are not cleared again when
+ * they are reused (kalloc.c). */
 void pgdir_free(uint32_t *pgdir)
 {
     for (uint32_t i = KERNEL_PDES; i < 1024; i++) {
         if (!(pgdir[i] & PTE_P))
             continue;
         uint32_t *pt = (uint32_t *)PTE_ADDR(pgdir[i]);
-        for (int j = 0; j < 1024; j++)
-            if (pt[j] & PTE_P)
+        for (int j = 0; j < 1024; j++) {
+            if (pt[j] & PTE_P) {
                 upage_free((void *)PTE_ADDR(pt[j]));
-        upage_free(pt);
+                pt[j] = 0;
+            }
+        }
+        upage_free_zeroed(pt);
+        pgdir[i] = 0;
     }
-    upage_free(pgdir);
+    for (uint32_t i = 0; i < KERNEL_PDES; i++)
+        pgdir[i] = 0;
+    upage_free_zeroed(pgdir);
 }
 
 /* fork: a full copy of the user pages (no copy-on-write: simple to read). */
