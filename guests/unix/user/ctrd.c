@@ -96,6 +96,8 @@ int main(void)
     ctr_exit_hook = exit_event;
     struct k_sigaction sa = { (uint32_t)on_child, 0, 0, { 0, 0 } };
     sigaction(SIGCHLD, &sa, 0);
+    if (ctr_setup_daemon() < 0)
+        dprintf(2, "ctrd: cannot set up /run/ctr and /sys/fs/cgroup/ctr: %s\n", strerror(errno));
     send_line("0 event {\"type\":\"ready\"}\n");
     static char buf[MAXLINE * 4];
     int len = 0;

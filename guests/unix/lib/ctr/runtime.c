@@ -505,10 +505,73 @@ static int claim(int dirfd, const char *prefix, const char *counter, int lo, int
     return 0;
 }
 
+static int next_console;                       /* claim()'s hint for consoles */
+static int pvchan_present(void);
+static int image_cmd(const char *image, char *buf, int size);
+
 static int free_console(void)
 {
-    static int next;
-    return claim(run_fd, ".consoles/", RUN_DIR "/.next-console", 1, 255, &next);
+    return claim(run_fd, ".consoles/", RUN_DIR "/.next-console", 1, 255, &next_console);
+}
+
+/* Images' default commands, read once per process (images are read-only by contract). */
+static struct {
+    char image[MAXNAME];
+    char cmd[256];
+} image_cmds[8];
+
+/* The runtime's state directories, made if missing and opened; for a daemon, also the console
+ * hint and the images' commands, so that its first container costs what the others do. */
+int ctr_setup(void)
+{
+    static int done;
+    if (done)
+        return 0;
+    struct stat64 st;
+    if (stat(RUN_DIR "/.consoles", &st) < 0 &&
+        (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0 || ensure_dir(RUN_DIR "/.consoles") < 0))
+        return -1;
+    if (dir_fd(RUN_DIR, &run_fd) < 0 || dir_fd(CG_DIR, &cg_fd) < 0)
+        return -1;
+    done = 1;
+    return 0;
+}
+
+int ctr_setup_daemon(void)
+{
+    if (ctr_setup() < 0)
+        return -1;
+    char buf[16];
+    next_console = read_file(RUN_DIR "/.next-console", buf, sizeof buf) > 0 ? atoi(buf) : 1;
+    pvchan_present();
+    DIR *d = opendir("/images");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char cmd[256];
+        if (e->d_name[0] != '.')
+            image_cmd(e->d_name, cmd, sizeof cmd);
+    }
+    if (d)
+        closedir(d);
+    return 0;
+}
+
+/* IMAGE's /etc/cmd into buf; 0 if it has none (or there is no such image). */
+static int image_cmd(const char *image, char *buf, int size)
+{
+    unsigned k;
+    for (k = 0; k < sizeof image_cmds / sizeof image_cmds[0] && image_cmds[k].image[0]; k++)
+        if (!strcmp(image_cmds[k].image, image))
+            return strlcpy(buf, image_cmds[k].cmd, size), 1;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "/images/%s/etc/cmd", image);
+    if (read_file(path, buf, size) <= 0)
+        return 0;
+    if (k < sizeof image_cmds / sizeof image_cmds[0]) {
+        strlcpy(image_cmds[k].image, image, sizeof image_cmds[k].image);
+        strlcpy(image_cmds[k].cmd, buf, sizeof image_cmds[k].cmd);
+    }
+    return 1;
 }
 
 static int pvchan_present(void)
@@ -693,18 +756,7 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
      * image's /etc/cmd once. */
     struct stat64 st;
     char *cmd[16], cmdline[256];
-    int ncmd = 0, have_cmd = 0;
-    static char cached_image[MAXNAME], cached_cmd[256];
-    if (i >= argc && cached_image[0] && !strcmp(cached_image, c.image)) {
-        strlcpy(cmdline, cached_cmd, sizeof cmdline);
-        have_cmd = 1;
-    } else if (i >= argc) {
-        snprintf(path, sizeof path, "/images/%s/etc/cmd", c.image);
-        if ((have_cmd = read_file(path, cmdline, sizeof cmdline) > 0)) {
-            strlcpy(cached_image, c.image, sizeof cached_image);
-            strlcpy(cached_cmd, cmdline, sizeof cached_cmd);
-        }
-    }
+    int ncmd = 0, have_cmd = i >= argc && image_cmd(c.image, cmdline, sizeof cmdline);
     snprintf(path, sizeof path, "/images/%s", c.image);
     if (!have_cmd && stat(path, &st) < 0)
         return fail(o, 1, "ctr %s: no image '%s' (ctr images lists them)", argv[0], c.image);
@@ -742,13 +794,8 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
     if (nl)
         *nl = 0;
 
-    static int have_dirs;                      /* made once, and nobody removes them */
-    if (!have_dirs && stat(RUN_DIR "/.consoles", &st) < 0 &&
-        (ensure_dir("/run") < 0 || ensure_dir(RUN_DIR) < 0 || ensure_dir(CG_DIR) < 0 || ensure_dir(RUN_DIR "/.consoles") < 0))
-        return fail(o, 1, "ctr %s: cannot make %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
-    have_dirs = 1;
-    if (dir_fd(RUN_DIR, &run_fd) < 0 || dir_fd(CG_DIR, &cg_fd) < 0)
-        return fail(o, 1, "ctr %s: cannot open %s or %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
+    if (ctr_setup() < 0)
+        return fail(o, 1, "ctr %s: cannot make or open %s and %s: %s", argv[0], RUN_DIR, CG_DIR, strerror(errno));
     int named = c.name[0] != 0;
     if (!named) {                              /* ct1, ct2, ...: claimed by making the directory */
         static int next;

@@ -13,6 +13,12 @@ struct ctr_out {
     int detach_only;            /* never run a container in the foreground (ctrd) */
 };
 
+/* Make and open the runtime's state directories (run's first step does it too): -1 with errno
+ * if it cannot. ctr_setup_daemon also reads what a long-lived caller keeps: the next console,
+ * the images' default commands. */
+int ctr_setup(void);
+int ctr_setup_daemon(void);
+
 /* Run one command line (argv[0] is the verb). 0 on success with the answer in out; else the
  * exit status to use, with a one-line error message in out. */
 int ctr_command(int argc, char **argv, struct ctr_out *out);
