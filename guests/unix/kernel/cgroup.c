@@ -246,9 +246,16 @@ static void *charge_page(int zero)
     if (!cgroup_may_grow()) {                  /* the host's reserve: out of memory outside the root cgroup */
         struct proc *v = oom_kill(0);
         /* The victim's memory is on its way back. If it is another container's, this one (a
-         * neighbour within its own limits) may take from the upper half of the reserve meanwhile
-         * rather than fail for what someone else took. */
-        if (!v || member_of(v, leaf) || kfree_pages() <= RESERVE_PAGES / 2)
+         * neighbour within its own limits) does not fail for what someone else took: it sleeps,
+         * tick by tick, while the victim runs to its end (at most half a second: a victim asleep
+         * in vfork waits for its child), and may take from the upper half of the reserve meanwhile. */
+        if (!v || member_of(v, leaf))
+            return 0;
+        for (int i = 0; i < HZ / 2 && current && !cgroup_may_grow() && v->state != ZOMBIE && v->state != UNUSED; i++) {
+            current->wake_tick = ticks + 1;
+            sleep_on((void *)&ticks);
+        }
+        if (!cgroup_may_grow() && kfree_pages() <= RESERVE_PAGES / 2)
             return 0;
     }
     for (struct cgroup *cg = leaf; cg; cg = cg->parent) {
