@@ -271,6 +271,18 @@ describe.skipIf(!HAVE_CTRD)(`red team: an attacker inside a container${HAVE_CTRD
     expect(hostSh("echo alive")).toBe("alive");
   });
 
+  it("open files: containers holding every descriptor they can leave the host its reserve of file slots", async () => {
+    const { mgr, shell, hostSh } = await host();
+    // 2 containers × 5 loads × 32 processes × 13 files = 4,160 opens against 2,048 slots
+    const hogs = [await shell("fa", { pidsLimit: 400 }), await shell("fb", { pidsLimit: 400 })];
+    for (const c of hogs) for (let k = 0; k < 5; k++) c.console!.write("load -p 32 -m 1 -f 13 -n 0 -t 30 &\n");
+    runUntil(mgr, () => /open file \d+: /.test(hogs[0].console!.text() + hogs[1].console!.text()), 400);
+    const refused = hogs.map((c) => (c.console!.text().match(/open file \d+: /g) ?? []).length);
+    expect(refused[0] + refused[1]).toBeGreaterThan(0); // they did run out
+    expect(hostSh("cat /etc/motd | wc -l")).toMatch(/^\d+$/); // the host opens files and pipes
+    expect(hostSh("echo host ok")).toBe("host ok");
+  });
+
   it("a fork bomb under the default pids limit stays in it; ctrd and the host can still fork", async () => {
     const { mgr, shell, hostSh } = await host();
     const bomb = await shell("bomb");

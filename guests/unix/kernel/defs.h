@@ -146,6 +146,7 @@ int exec(const char *path, char *const argv[], int argc, char *const envp[], int
 
 /* file.c */
 struct file *file_alloc(void);
+void file_unalloc(struct file *f);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
 int file_read(struct file *f, uint32_t uva, int n);

@@ -4,21 +4,36 @@
 
 static struct file files[NFILE];
 
+static int nfiles;                      /* slots in use */
+#define FILE_RESERVE 64                 /* slots only the root cgroup may take: the host stays usable */
+
 /* A free slot, searched from after the last one taken (slots are mostly taken and freed in
- * order, so the search is short however many files are open). */
+ * order, so the search is short however many files are open). Processes outside the root
+ * cgroup (containers) leave the last FILE_RESERVE to the host, as cgroup.c does for processes
+ * and memory. */
 struct file *file_alloc(void)
 {
     static int next;
+    if (nfiles >= NFILE - FILE_RESERVE && current && current->cgroup && current->cgroup != cgroup_root())
+        return 0;
     for (int i = 0; i < NFILE; i++) {
         struct file *f = &files[(next + i) % NFILE];
         if (f->ref == 0) {
             next = (next + i + 1) % NFILE;
             memset(f, 0, sizeof *f);
             f->ref = 1;
+            nfiles++;
             return f;
         }
     }
     return 0;
+}
+
+/* Give back a slot file_alloc handed out that was never used. */
+void file_unalloc(struct file *f)
+{
+    f->ref = 0;
+    nfiles--;
 }
 
 struct file *file_dup(struct file *f)
@@ -31,6 +46,7 @@ void file_close(struct file *f)
 {
     if (--f->ref > 0)
         return;
+    nfiles--;
     if (f->type == F_PIPE)
         pipe_close(f->pipe, f->writable);
     else if (f->type == F_INODE)

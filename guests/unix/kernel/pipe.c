@@ -11,16 +11,16 @@ struct pipe {
 
 int pipe_alloc(struct file **rf, struct file **wf)
 {
-    struct pipe *pp = kalloc_page();          /* sizeof(struct pipe) <= PAGE_SIZE + 16 */
+    struct pipe *pp = upage_alloc();          /* charged like user memory: a container's pipes count */
     *rf = file_alloc();
     *wf = *rf ? file_alloc() : 0;
     if (!pp || !*rf || !*wf) {
         if (pp)
-            kfree_page(pp);
+            upage_free(pp);
         if (*rf)
-            (*rf)->ref = 0;
+            file_unalloc(*rf);
         if (*wf)
-            (*wf)->ref = 0;
+            file_unalloc(*wf);
         return -ENFILE;
     }
     pp->readers = pp->writers = 1;
@@ -39,7 +39,7 @@ void pipe_close(struct pipe *pp, int writable)
         pp->readers--;
     wakeup(pp);
     if (pp->readers == 0 && pp->writers == 0)
-        kfree_page(pp);
+        upage_free(pp);
 }
 
 int pipe_read(struct pipe *pp, uint32_t uva, int n)
