@@ -834,7 +834,6 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
      * directory (the caller's working directory comes back to / in ctr_command) */
     step = "rootfs";
     char lower[PATH_MAX + 16];
-    path_of(path, c.name, 0);
     snprintf(lower, sizeof lower, "lowerdir=/images/%s", c.image);
     if (chdir(path) < 0 || mkdir("rootfs", 0755) < 0 || mount("overlay", "rootfs", "overlay", 0, lower) < 0)
         goto undo;
