@@ -213,26 +213,24 @@ static void say_int(struct ctr_out *o, int v)
 
 static void container_json(struct ctr_out *o, struct container *c)
 {
-    say_lit(o, "{\"name\":");
-    say_str(o, c->name);
-    say_lit(o, ",\"state\":");
-    say_str(o, c->state);
-    say_lit(o, ",\"pid\":");
-    say_int(o, c->pid);
-    say_lit(o, ",\"hostname\":");
-    say_str(o, c->hostname);
-    say_lit(o, ",\"image\":");
-    say_str(o, c->image);
-    say_lit(o, ",\"console\":");
-    say_int(o, c->console);
-    say_lit(o, ",\"memory\":");
-    say_str(o, c->memory);
-    say_lit(o, ",\"cpus\":");
-    say_str(o, c->cpus);
-    say_lit(o, ",\"pids_limit\":");
-    say_int(o, c->pids_limit);
-    say_lit(o, ",\"cmd\":");
-    say_str(o, c->cmd);
+    const struct {
+        const char *key;            /* with what goes before it */
+        const char *str;            /* a string field, or 0 for the number */
+        int num;
+    } fields[] = {
+        { "{\"name\":", c->name, 0 },       { ",\"state\":", c->state, 0 },
+        { ",\"pid\":", 0, c->pid },         { ",\"hostname\":", c->hostname, 0 },
+        { ",\"image\":", c->image, 0 },     { ",\"console\":", 0, c->console },
+        { ",\"memory\":", c->memory, 0 },   { ",\"cpus\":", c->cpus, 0 },
+        { ",\"pids_limit\":", 0, c->pids_limit }, { ",\"cmd\":", c->cmd, 0 },
+    };
+    for (unsigned k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+        say_lit(o, fields[k].key);
+        if (fields[k].str)
+            say_str(o, fields[k].str);
+        else
+            say_int(o, fields[k].num);
+    }
     say_lit(o, "}");
 }
 
