@@ -13,7 +13,7 @@ import { engines, guest, hasQemu, runGuest } from "./harness.js";
 
 const goldenUrl = new URL("./golden/syscheck.out", import.meta.url);
 const script = ["syscheck", "syscheck > /dev/null; echo status $?", "cat /proc/meminfo", "syscheck > /dev/null", "cat /proc/meminfo", "poweroff"];
-const checks = ["clone3", "vfork", "intocg", "at", "atroot", "closerange", "pivot", "overlay", "chrdev", "cleanup"];
+const checks = ["clone3", "vfork", "intocg", "at", "atroot", "closerange", "pivot", "overlay", "chrdev", "cow", "cleanup"];
 
 /** The memory lines depend on the loader's memory map (QEMU's BIOS reserves some), nothing else does. */
 function normalize(out: string): string {

@@ -87,6 +87,8 @@ void kreserve(uint32_t lo, uint32_t hi);     /* before kinit: a range kinit must
 
 /* vm.c */
 int uvm_fault(uint32_t *pgdir, uint32_t va);
+int uvm_user_fault(uint32_t *pgdir, uint32_t va, uint32_t err);
+int uvm_cow(uint32_t *pgdir, uint32_t va);
 void kvm_init(uint32_t phys_end);
 uint32_t *pgdir_new(void);
 void pgdir_free(uint32_t *pgdir);

@@ -35,8 +35,8 @@ void trap(struct trapframe *tf)
             pvchan_intr();
         if (irq != 7 && irq != 15)          /* spurious IRQs get no EOI (8259A datasheet) */
             pic_eoi(irq);
-    } else if (from_user && tf->vector == T_PGFLT && uvm_fault(current->pgdir, read_cr2()) == 0) {
-        /* the stack grew into a page not mapped yet: now it is */
+    } else if (from_user && tf->vector == T_PGFLT && uvm_user_fault(current->pgdir, read_cr2(), tf->err) == 0) {
+        /* a first write to a copy-on-write page, or the stack grew into a page not mapped yet */
     } else if (from_user) {
         int sig = fault_signal(tf->vector);
         struct k_sigaction *sa = &current->sigact[sig];

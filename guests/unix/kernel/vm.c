@@ -3,7 +3,8 @@
  * tables shared by all processes, and user pages in [USER_BASE, USER_TOP). A process's page
  * directory, page tables and user pages are charged to its cgroup (upage_alloc, cgroup.c).
  * The stack is mapped on demand: exec maps its top pages, a fault below them (or a copyout
- * there) maps the page, down to USTACK_PAGES below USER_TOP (uvm_fault). */
+ * there) maps the page, down to USTACK_PAGES below USER_TOP (uvm_fault). fork shares pages
+ * copy-on-write (uvm_copy, uvm_cow); exec maps read-only program pages from the file's own. */
 #include "defs.h"
 
 #define KERNEL_PDES (PHYS_MAX >> 22)          /* directory entries of the kernel map */
@@ -134,7 +135,12 @@ void pgdir_free(uint32_t *pgdir)
     upage_free_zeroed(pgdir);
 }
 
-/* fork: a full copy of the user pages (no copy-on-write: simple to read). */
+/* fork: the child gets its own page tables over the same pages, copy-on-write. A writable
+ * page becomes read-only and PTE_COW in both; the first write to it (a #PF, or the kernel's
+ * copyout) gives the writer its own copy, or the page itself once no one else holds it
+ * (uvm_cow). Read-only pages (program text) are simply shared. Each holder counts (upage_share),
+ * and the page stays charged to the cgroup that allocated it. pgdir must be the current one:
+ * its TLB entries are flushed. */
 uint32_t *uvm_copy(uint32_t *pgdir)
 {
     uint32_t *nd = pgdir_new();
@@ -147,18 +153,43 @@ uint32_t *uvm_copy(uint32_t *pgdir)
         for (uint32_t j = 0; j < 1024; j++) {
             if (!(pt[j] & PTE_P))
                 continue;
-            uint32_t va = i << 22 | j << 12;
-            uint32_t *pte = walk(nd, va, 1);
-            void *page = pte ? upage_alloc_nz() : 0;
-            if (!pte || !page) {
+            uint32_t *pte = walk(nd, i << 22 | j << 12, 1);
+            if (!pte) {
                 pgdir_free(nd);
+                write_cr3((uint32_t)pgdir);
                 return 0;
             }
-            kcopy(page, (void *)PTE_ADDR(pt[j]), PAGE_SIZE);
-            *pte = (uint32_t)page | (pt[j] & 0xFFF);
+            if (pt[j] & PTE_W)
+                pt[j] = (pt[j] & ~PTE_W) | PTE_COW;
+            upage_share((void *)PTE_ADDR(pt[j]));
+            *pte = pt[j];
         }
     }
+    write_cr3((uint32_t)pgdir);                    /* our own writable entries changed */
     return nd;
+}
+
+/* A write to va found its page read-only: if it is copy-on-write, the writer gets its own copy
+ * (or the page itself when no one else holds it any more). 0, or -EFAULT (a real protection
+ * fault), or -ENOMEM (no page for the copy: the cgroup's OOM killer has had its say). */
+int uvm_cow(uint32_t *pgdir, uint32_t va)
+{
+    uint32_t *pte = walk(pgdir, va, 0);
+    if (!pte || (*pte & (PTE_P | PTE_COW)) != (PTE_P | PTE_COW))
+        return -EFAULT;
+    char *old = (char *)PTE_ADDR(*pte);
+    uint32_t flags = (*pte & 0xFFF & ~PTE_COW) | PTE_W;
+    if (upage_shared(old)) {
+        char *copy = upage_alloc_nz();
+        if (!copy)
+            return -ENOMEM;
+        kcopy(copy, old, PAGE_SIZE);
+        upage_free(old);                           /* one holder fewer */
+        old = copy;
+    }
+    *pte = (uint32_t)old | flags;
+    invlpg(va);
+    return 0;
 }
 
 /* Run p: its page directory, and its kernel stack for the next trap from ring 3. */
@@ -171,6 +202,14 @@ void vm_switch(struct proc *p)
 void vm_switch_kernel(void)
 {
     write_cr3((uint32_t)kernel_pgdir);
+}
+
+/* A user #PF at va with error code err: a write to a copy-on-write page, or a stack that grows. */
+int uvm_user_fault(uint32_t *pgdir, uint32_t va, uint32_t err)
+{
+    if ((err & (PF_ERR_P | PF_ERR_W)) == (PF_ERR_P | PF_ERR_W))
+        return uvm_cow(pgdir, va);
+    return err & PF_ERR_P ? -EFAULT : uvm_fault(pgdir, va);
 }
 
 /* A fault at va: if it lies in the stack's reach and is not mapped yet, map a page there. */
@@ -199,6 +238,8 @@ static char *uva2ka(uint32_t *pgdir, uint32_t va, int write)
     uint32_t *pte = walk(pgdir, va, 0);
     if ((!pte || !(*pte & PTE_P)) && uvm_fault(pgdir, va) == 0)
         pte = walk(pgdir, va, 0);
+    if (write && pte && (*pte & PTE_COW) && uvm_cow(pgdir, va) < 0)
+        return 0;                                  /* the kernel writes for the process: copy first */
     if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
         return 0;
     return (char *)(PTE_ADDR(*pte) | (va & 0xFFF));

@@ -16,6 +16,9 @@
 #define PTE_P 0x001u
 #define PTE_W 0x002u
 #define PTE_U 0x004u
+#define PTE_COW 0x200u      /* one of the bits left to software (AVL): copy before a write (vm.c) */
+#define PF_ERR_P 0x1u       /* #PF error code (SDM Vol. 3A §4.7): a protection violation (else: not present) */
+#define PF_ERR_W 0x2u       /*                                    on a write */
 #define PAGE_SIZE 4096u
 #define PGROUNDUP(a)   (((a) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define PGROUNDDOWN(a) ((a) & ~(PAGE_SIZE - 1))
