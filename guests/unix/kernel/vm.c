@@ -245,36 +245,34 @@ static char *uva2ka(uint32_t *pgdir, uint32_t va, int write)
     return (char *)(PTE_ADDR(*pte) | (va & 0xFFF));
 }
 
-int copyout(uint32_t *pgdir, uint32_t va, const void *src, uint32_t n)
+/* Copy n bytes between kernel buffer kbuf and user address va of pgdir, page by page: to the
+ * user when out, from the user otherwise. 0, or -EFAULT at the first page that is not there. */
+static int copy_user(uint32_t *pgdir, uint32_t va, char *kbuf, uint32_t n, int out)
 {
-    const char *s = src;
     while (n > 0) {
-        char *ka = uva2ka(pgdir, va, 1);
+        char *ka = uva2ka(pgdir, va, out);
         if (!ka)
             return -EFAULT;
         uint32_t k = PAGE_SIZE - (va & 0xFFF);
         if (k > n)
             k = n;
-        kcopy(ka, s, k);
-        s += k, va += k, n -= k;
+        if (out)
+            kcopy(ka, kbuf, k);
+        else
+            kcopy(kbuf, ka, k);
+        kbuf += k, va += k, n -= k;
     }
     return 0;
 }
 
+int copyout(uint32_t *pgdir, uint32_t va, const void *src, uint32_t n)
+{
+    return copy_user(pgdir, va, (char *)src, n, 1);
+}
+
 int copyin(uint32_t *pgdir, void *dst, uint32_t va, uint32_t n)
 {
-    char *d = dst;
-    while (n > 0) {
-        char *ka = uva2ka(pgdir, va, 0);
-        if (!ka)
-            return -EFAULT;
-        uint32_t k = PAGE_SIZE - (va & 0xFFF);
-        if (k > n)
-            k = n;
-        kcopy(d, ka, k);
-        d += k, va += k, n -= k;
-    }
-    return 0;
+    return copy_user(pgdir, va, dst, n, 0);
 }
 
 /* Copy a NUL-terminated string of at most max bytes (with the NUL); -ENAMETOOLONG if longer.
