@@ -3,38 +3,23 @@
 // terminal on one kernel with live cgroup figures, typing reaches the right container, lifecycle
 // buttons work; the comparison view measures N trap-mode VMs beside N containers in the tab.
 // Skipped, with the reason, while the guest image has no ctrd.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { buildSite, launchChromium, servePreview, watchErrors, type Served } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { watchErrors, previewFixture } from "./harness.js";
 import { CTRD_MISSING, ctrdAvailable } from "../containers/harness.js";
 
 const HAVE_CTRD = ctrdAvailable();
 const POLL = { timeout: 60_000, interval: 50 };
 
-let site: Awaited<ReturnType<typeof buildSite>>;
-let server: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!HAVE_CTRD) return;
-  site = await buildSite();
-  server = await servePreview(site.dir);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.remove();
-});
+const preview = previewFixture(HAVE_CTRD);
 
 const cardText = (page: Page, name: string) => page.evaluate((n) => window.tabvisorContainers.containers[0].cards.get(n)?.text() ?? "", name);
 
 describe.skipIf(!HAVE_CTRD)(`containers and comparison views${HAVE_CTRD ? "" : ` (skipped: ${CTRD_MISSING})`}`, () => {
   it("starts two containers on one kernel, each with its own terminal, hostname and live cgroup figures", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await preview.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
-    await page.goto(server.url);
+    await page.goto(preview.server.url);
     await page.locator('button[data-open="containers"]').click();
     const form = page.locator(".containers-view form.new-container");
     await expect.poll(() => form.locator("button").isEnabled(), POLL).toBe(true);
@@ -57,9 +42,9 @@ describe.skipIf(!HAVE_CTRD)(`containers and comparison views${HAVE_CTRD ? "" : `
   });
 
   it("measures 2 trap-mode VMs beside 2 containers and fills the comparison and isolation tables", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await preview.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
-    await page.goto(server.url);
+    await page.goto(preview.server.url);
     await page.locator('button[data-open="compare"]').click();
     await page.locator('.compare-form input[name="count"]').fill("2");
     await page.locator(".compare-form button").click();

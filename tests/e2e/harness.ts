@@ -10,6 +10,7 @@ import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, createServer, preview } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 /** What web/main.ts exposes on window (a structural view; the page owns the real types). */
 interface PagePanel {
@@ -93,6 +94,28 @@ export async function serveStatic(dir: string): Promise<Served> {
     url: `http://127.0.0.1:${addr.port}/`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * For one test file: the page built and served by Vite's preview server (as npm start serves it)
+ * and a Chromium, made before its tests and closed after them (not at all when `enabled` is
+ * false: the file's tests skip). The fields are set once they start.
+ */
+export function previewFixture(enabled = true): { server: Served; browser: Browser } {
+  const f = {} as { server: Served; browser: Browser };
+  let site: Awaited<ReturnType<typeof buildSite>> | undefined;
+  beforeAll(async () => {
+    if (!enabled) return;
+    site = await buildSite();
+    f.server = await servePreview(site.dir);
+    f.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await f.browser?.close();
+    await f.server?.close();
+    site?.remove();
+  });
+  return f;
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -3,30 +3,16 @@
 // with two unix VMs, typing reaches only the VM typed into, "Pause timeline" freezes the table
 // while the VMs keep running and trapping, "Pause VMs" stops them; the popf guest
 // shows its sensitive-but-unprivileged instructions with their guest addresses and problems.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { buildSite, launchChromium, servePreview, watchErrors, type Served } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { watchErrors, previewFixture } from "./harness.js";
 
 const POLL = { timeout: 20_000, interval: 50 };
 
-let site: Awaited<ReturnType<typeof buildSite>>;
-let server: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  site = await buildSite();
-  server = await servePreview(site.dir);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.remove();
-});
+const preview = previewFixture();
 
 async function open(page: Page, guest: string, count: number): Promise<void> {
-  await page.goto(server.url);
+  await page.goto(preview.server.url);
   await page.evaluate(() => window.tabvisor.ready);
   await page.locator('.hv-form select[name="guest"]').selectOption(guest);
   await page.locator('.hv-form input[name="count"]').fill(String(count));
@@ -39,7 +25,7 @@ const updates = (page: Page) => page.evaluate(() => window.tabvisorHypervisor.pa
 
 describe("hypervisor view", () => {
   it("runs 2 tick VMs in trap mode, each in its own terminal, and fills the trap timeline", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await preview.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
     await open(page, "tick", 2);
     for (const k of [0, 1]) await expect.poll(() => vmText(page, k), POLL).toContain("tick: ok 0db08769");
@@ -62,7 +48,7 @@ describe("hypervisor view", () => {
   });
 
   it("sends typed input to its own VM, freezes the timeline on 'Pause timeline' while the VMs run, and pauses the VMs", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await preview.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
     await open(page, "unix", 2);
     for (const k of [0, 1]) await expect.poll(() => vmText(page, k), POLL).toMatch(/# $/);
@@ -100,7 +86,7 @@ describe("hypervisor view", () => {
   });
 
   it("reports the popf guest's sensitive instructions with guest addresses and the problem", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await preview.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
     await open(page, "popf", 1);
     await expect.poll(() => vmText(page, 0), POLL).toMatch(/checks broken/);

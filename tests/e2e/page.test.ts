@@ -2,37 +2,23 @@
 // in headless Chromium: isolation, the default guest booting in the COM1 terminal, keyboard input,
 // the VGA view, controls, a refused kernel, a kernel of one's own (picker and drop), and two
 // machines at once.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { runVerb } from "../../src/cli/run.js";
-import { ROOT, buildSite, launchChromium, panel, servePreview, terminalText, waitForText, watchErrors, type Served } from "./harness.js";
+import { ROOT, panel, terminalText, waitForText, watchErrors, previewFixture } from "./harness.js";
 
-let site: Awaited<ReturnType<typeof buildSite>>;
-let server: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  site = await buildSite();
-  server = await servePreview(site.dir);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.remove();
-});
+const preview = previewFixture();
 
 /** expect.poll options for page state that settles asynchronously. */
 const POLL = { timeout: 30_000, interval: 20 };
 
 async function open(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await preview.browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors = watchErrors(page);
-  await page.goto(server.url);
+  await page.goto(preview.server.url);
   return { page, errors };
 }
 
@@ -66,9 +52,9 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
 
   it("draws with xterm's WebGL renderer when asked (here software WebGL) and its DOM renderer otherwise", async () => {
     const renderer = async (query: string) => {
-      const page = await browser.newPage();
+      const page = await preview.browser.newPage();
       const errors = watchErrors(page);
-      await page.goto(server.url + query);
+      await page.goto(preview.server.url + query);
       await waitForText(page, 0, "\n# ");
       await expect.poll(() => page.locator(".screen.com1").getAttribute("data-renderer"), POLL).toBe(query.includes("webgl") ? "webgl" : "dom");
       const canvases = await page.locator(".screen.com1 canvas").count();
@@ -113,11 +99,11 @@ describe("the page under npm start (vite preview with COOP/COEP)", () => {
   });
 
   it("copies and pastes the way terminal users expect: Ctrl+V / Ctrl+Shift+V paste, Ctrl+Shift+C and Ctrl+C on a selection copy", async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await preview.browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(server.url);
+    await page.goto(preview.server.url);
     await waitForText(page, 0, "\n# ");
     await panel(page, 0).locator(".screen.com1").click();
     await page.evaluate(() => navigator.clipboard.writeText("echo pasted-once\n"));
