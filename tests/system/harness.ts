@@ -1,7 +1,9 @@
 // The system test kernels (tests/fixtures/system): their images, QEMU goldens and the list of
 // checks where QEMU TCG contradicts the SDM; running one image under tabvisor or QEMU.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const packageRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
@@ -41,12 +43,22 @@ export function runTabvisor(name: string, extra: string[] = []): Run {
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** The same command line as refresh-golden.sh. */
+/**
+ * The same command line as refresh-golden.sh, which sends COM1 to a file: QEMU drops serial bytes
+ * it cannot write after a few retries, and a socketpair to a busy reader fills after a few
+ * hundred 1-byte writes (tests/guests/harness.ts); a file never does.
+ */
 export function runQemu(name: string): Run {
-  const args = ["-accel", "tcg", "-kernel", image(name), "-display", "none", "-monitor", "none", "-serial", "stdio"];
-  args.push("-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot", "-nodefaults");
-  const r = spawnSync("qemu-system-i386", args, { cwd: packageRoot, encoding: "latin1", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
-  return { status: r.status, out: r.stdout, err: r.stderr };
+  const dir = mkdtempSync(join(tmpdir(), "tabvisor-system-"));
+  const com1 = join(dir, "com1.txt");
+  try {
+    const args = ["-accel", "tcg", "-kernel", image(name), "-display", "none", "-monitor", "none", "-serial", `file:${com1}`];
+    args.push("-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot", "-nodefaults");
+    const r = spawnSync("qemu-system-i386", args, { cwd: packageRoot, encoding: "latin1", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
+    return { status: r.status, out: existsSync(com1) ? readFileSync(com1, "latin1") : "", err: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function golden(name: string): string {
