@@ -388,4 +388,13 @@ describe.skipIf(!HAVE_CTRD)(`red team: lifecycle, reuse and clean-up${HAVE_CTRD 
     hostSh("echo 4294967296 > /sys/fs/cgroup/big/pids.max");
     expect(hostSh("cat /sys/fs/cgroup/big/pids.max")).not.toBe("0");
   });
+
+  it("ctr refuses a name or host name too long instead of cutting it (two long names must not become one container)", async () => {
+    const { hostSh } = await host();
+    const long = "n".repeat(31);
+    expect(hostSh(`ctr run --name ${long}x /bin/true`)).toBe(`ctr run: --name '${long}x' is too long (at most 31 characters)`);
+    expect(hostSh(`ctr run --name ${long} --hostname ${"h".repeat(64)} /bin/hostname`)).toBe("ctr run: --hostname is too long (at most 63 characters)");
+    expect(hostSh(`ctr run --name ${long} --hostname ${"h".repeat(63)} /bin/hostname`)).toBe("h".repeat(63));
+    expect(hostSh("ctr ls").split("\n").slice(1).map((row) => row.split(/\s+/)[0])).toEqual([long]);
+  });
 });

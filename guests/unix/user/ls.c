@@ -35,13 +35,16 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list(const char *path, int header)
+/* Lists path (with a "path:" header when header is set), after a blank line when gap is set. */
+static int list(const char *path, int header, int gap)
 {
     struct stat64 st;
     if (stat(path, &st) < 0) {
         dprintf(2, "ls: %s: %s\n", path, strerror(errno));
         return 1;
     }
+    if (gap)
+        printf("\n");
     if (!S_ISDIR(st.st_mode)) {
         show(0, path);
         return 0;
@@ -84,12 +87,13 @@ int main(int argc, char **argv)
         }
     }
     if (i == argc)
-        return list(".", 0);
-    int status = 0;
+        return list(".", 0, 0);
+    /* a blank line between listings; an operand that fails says so on stderr only */
+    int status = 0, listed = 0;
     for (int j = i; j < argc; j++) {
-        if (j > i && argc - i > 1)
-            printf("\n");
-        status |= list(argv[j], argc - i > 1);
+        int failed = list(argv[j], argc - i > 1, listed);
+        listed |= !failed;
+        status |= failed;
     }
     return status;
 }

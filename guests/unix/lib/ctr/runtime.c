@@ -723,12 +723,16 @@ static int create(int argc, char **argv, struct ctr_out *o, int start)
         if (!val)
             return fail(o, 2, "ctr %s: option %s needs a value", argv[0], opt);
         i++;
-        if (!strcmp(opt, "--name"))
-            strlcpy(c.name, val, sizeof c.name);
-        else if (!strcmp(opt, "--hostname"))
+        char *into = !strcmp(opt, "--name") ? c.name : !strcmp(opt, "--image") ? c.image : 0;
+        if (into && strlen(val) >= MAXNAME)
+            return fail(o, 2, "ctr %s: %s '%s' is too long (at most %d characters)", argv[0], opt, val, MAXNAME - 1);
+        if (into)
+            strlcpy(into, val, MAXNAME);
+        else if (!strcmp(opt, "--hostname")) {
+            if (strlen(val) >= sizeof c.hostname)
+                return fail(o, 2, "ctr %s: --hostname is too long (at most %d characters)", argv[0], (int)sizeof c.hostname - 1);
             strlcpy(c.hostname, val, sizeof c.hostname);
-        else if (!strcmp(opt, "--image"))
-            strlcpy(c.image, val, sizeof c.image);
+        }
         else if (!strcmp(opt, "--memory"))
             strlcpy(c.memory, val, sizeof c.memory);
         else if (!strcmp(opt, "--cpus"))
