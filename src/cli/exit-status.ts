@@ -10,6 +10,7 @@ export const STATUS_MAX_INSTRUCTIONS = 4; // --max-instructions reached
 export const STATUS_HALTED = 5; //           HLT with nothing that can wake the CPU
 export const STATUS_INTERNAL = 70; //        the core is missing or misbehaved (EX_SOFTWARE)
 export const STATUS_USER_QUIT = 130; //      the user pressed Ctrl-A x on a terminal
+export const STATUS_OUTPUT_CLOSED = 141; //  stdout's reader went away (128 + SIGPIPE, as a shell reports it)
 
 /** A usage or input error: one line on stderr, then exit STATUS_USAGE. */
 export class UsageError extends Error {

@@ -3,6 +3,7 @@
 // restored) only if stdin is a TTY, where Ctrl-A x ends the run (Ctrl-A Ctrl-A sends a Ctrl-A).
 import { fstatSync, readFileSync } from "node:fs";
 import type { Machine } from "../hv/vm.js";
+import { STATUS_INTERNAL, STATUS_OUTPUT_CLOSED } from "./exit-status.js";
 
 export interface OutStream {
   write(chunk: Uint8Array | string): boolean;
@@ -24,7 +25,16 @@ export interface CliIo {
   stdin: InStream | null;
 }
 
+/** The process's own streams. If stdout's reader goes away (`tabvisor … | head`), the run stops at
+ * once with STATUS_OUTPUT_CLOSED, as a program killed by SIGPIPE would, instead of an EPIPE trace. */
 export function processIo(): CliIo {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") > 0) continue; // installed by an earlier call
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && stream === process.stdout) process.stderr.write(`tabvisor: cannot write to stdout: ${e.message}\n`);
+      process.exit(e.code === "EPIPE" ? STATUS_OUTPUT_CLOSED : STATUS_INTERNAL);
+    });
+  }
   let stdin: InStream | null = null;
   try {
     stdin = process.stdin as unknown as InStream;

@@ -98,7 +98,8 @@ export class Uart16550 implements PortDevice {
   private dlm = 0;
   private thrIntPending = false; // THRE interrupt latch: set when THR empties, cleared by IIR read / THR write
   private readonly rx: number[] = [];
-  private readonly backlog: number[] = [];
+  private backlog: number[] = []; // host bytes not yet in the FIFO, from backlogHead on
+  private backlogHead = 0; //          (an index, not shift(): a pasted megabyte stays linear)
   private irqLevel = false;
 
   constructor(opts: UartOptions = {}) {
@@ -121,7 +122,7 @@ export class Uart16550 implements PortDevice {
 
   /** Bytes received but not yet read by the guest (FIFO plus backlog). */
   get pendingInput(): number {
-    return this.rx.length + this.backlog.length;
+    return this.rx.length + this.backlog.length - this.backlogHead;
   }
 
   /** Divisor latch value (DLM:DLL); the baud rate is 115200 / divisor. */
@@ -239,7 +240,14 @@ export class Uart16550 implements PortDevice {
   /** Move host bytes into the receive FIFO while it has room (not in loopback: the line is cut). */
   private fillRx(): void {
     if (this.mcr & MCR_LOOP) return;
-    while (this.backlog.length && this.rx.length < this.capacity) this.rx.push(this.backlog.shift()!);
+    while (this.backlogHead < this.backlog.length && this.rx.length < this.capacity) this.rx.push(this.backlog[this.backlogHead++]);
+    if (this.backlogHead === this.backlog.length) {
+      this.backlog = [];
+      this.backlogHead = 0;
+    } else if (this.backlogHead >= 4096 && this.backlogHead * 2 >= this.backlog.length) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
+    }
   }
 
   private loopBack(v: number): void {

@@ -237,4 +237,15 @@ describe("bin/tabvisor.js as a process", () => {
     });
     expect(counts[1]).toBe(counts[0]);
   });
+
+  it("stops quietly with status 141 when stdout's reader goes away (| head), not with an EPIPE trace", () => {
+    const file = join(tmp, "endless.txt");
+    writeFileSync(file, "y".repeat(1 << 20) + "."); // echoed back a byte at a time, long after head has left
+    const r = spawnSync("/bin/bash", ["-c", `"${process.execPath}" "${bin}" run "${k("echo.elf")}" < "${file}" | head -c 10; echo " \${PIPESTATUS[0]}"`], {
+      encoding: "latin1",
+      timeout: 60_000,
+    });
+    expect(r.stdout).toBe("YYYYYYYYYY 141\n");
+    expect(r.stderr).toBe("");
+  });
 });

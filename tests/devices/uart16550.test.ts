@@ -107,6 +107,19 @@ describe("16550A registers", () => {
     expect(got).toEqual(input);
     expect(rd(LSR) & LSR_OE).toBe(0);
   });
+
+  it("delivers a long paste in order while more arrives mid-read (the backlog compacts as it drains)", () => {
+    wr(FCR, 0x01);
+    const input = Array.from({ length: 20_000 }, (_, i) => (i * 7) & 0xff);
+    uart.receive(input.slice(0, 12_000));
+    const got: number[] = [];
+    while (got.length < 9_000) got.push(rd(RBR));
+    uart.receive(input.slice(12_000));
+    expect(uart.pendingInput).toBe(11_000);
+    while (rd(LSR) & LSR_DR) got.push(rd(RBR));
+    expect(got).toEqual(input);
+    expect(uart.pendingInput).toBe(0);
+  });
 });
 
 describe("interrupts", () => {
