@@ -4,8 +4,10 @@
 //   +0 PV_SELECT  (16-bit write/read): the stream the following PV_DATA/PV_STATUS accesses use
 //   +2 PV_DATA    (8-bit) read: next host→guest byte of the selected stream, 0xFF if none;
 //                          write: one guest→host byte on the selected stream
-//   +3 PV_STATUS  (8-bit read): bit 0 selected stream has bytes waiting, bit 1 some stream has,
-//                 bit 7 device present (always 1)
+//   +3 PV_STATUS  (8-bit) read: bit 0 selected stream has bytes waiting, bit 1 some stream has,
+//                 bit 7 device present (always 1); write: bit 0 holds (1) or releases (0) the
+//                 selected stream: a held stream keeps its bytes but counts as empty (PV_DATA,
+//                 PV_STATUS, PV_PENDING, IRQ 5) until released — the guest's flow control
 //   +4 PV_PENDING (16-bit read): lowest stream with host→guest bytes waiting, or 0xFFFF
 // Byte accesses to the halves of the 16-bit registers (0x510/0x511, 0x514/0x515) read or write
 // that byte, as an 8-bit ISA device decoding both addresses would. IRQ 5 is held high (a level)
@@ -30,10 +32,12 @@ export const PV_CONTROL_STREAM = 0;
 export const PV_STATUS_SELECTED = 0x01;
 export const PV_STATUS_ANY = 0x02;
 export const PV_STATUS_PRESENT = 0x80;
+/** Written to PV_STATUS: hold the selected stream's input (0 releases it). */
+export const PV_STATUS_HOLD = 0x01;
 export const PV_NONE = 0xffff;
 export const PV_EMPTY = 0xff;
 /** Format of PvChan.saveState(). */
-export const PVCHAN_STATE_VERSION = 1;
+export const PVCHAN_STATE_VERSION = 2;
 
 export interface PvChanOptions {
   /** Drive the ISA IRQ line (PV_IRQ) to `level`. */
@@ -44,6 +48,8 @@ export interface PvChanOptions {
 interface Queue {
   bytes: number[];
   head: number;
+  /** The guest holds this stream (no room for more): its bytes wait and it counts as empty. */
+  held: boolean;
 }
 
 export class PvChan implements PortDevice {
@@ -53,10 +59,10 @@ export class PvChan implements PortDevice {
   /** Guest→host bytes seen per stream, and host→guest bytes delivered per stream. */
   readonly bytesFromGuest = new Float64Array(PV_STREAMS);
   readonly bytesToGuest = new Float64Array(PV_STREAMS);
-  private readonly queues: Queue[] = Array.from({ length: PV_STREAMS }, () => ({ bytes: [], head: 0 }));
+  private readonly queues: Queue[] = Array.from({ length: PV_STREAMS }, () => ({ bytes: [], head: 0, held: false }));
   private readonly listeners = new Set<(stream: number, byte: number) => void>();
   private readonly probeListeners = new Set<() => void>();
-  private waiting = 0; // streams with a non-empty queue
+  private waiting = 0; // streams with a non-empty queue that are not held
   private irqLevel = false;
   /** The guest has accessed the device: IRQ 5 may be raised from now on. */
   probed = false;
@@ -92,10 +98,15 @@ export class PvChan implements PortDevice {
     } else {
       for (const b of data) q.bytes.push(b & 0xff);
     }
-    if (wasEmpty && q.head < q.bytes.length) {
+    if (wasEmpty && q.head < q.bytes.length && !q.held) {
       this.waiting++;
       this.updateIrq();
     }
+  }
+
+  /** Whether the guest holds `stream`'s input (its terminal is full). */
+  held(stream: number): boolean {
+    return this.queues[stream]?.held ?? false;
   }
 
   /** Host→guest bytes still queued on `stream`. */
@@ -110,14 +121,14 @@ export class PvChan implements PortDevice {
     if (!q || q.head === q.bytes.length) return;
     q.bytes = [];
     q.head = 0;
-    this.waiting--;
+    if (!q.held) this.waiting--;
     this.updateIrq();
   }
 
   /** The lowest stream with bytes waiting, or PV_NONE. */
   pending(): number {
     if (this.waiting === 0) return PV_NONE;
-    for (let k = 0; k < PV_STREAMS; k++) if (this.queues[k].head < this.queues[k].bytes.length) return k;
+    for (let k = 0; k < PV_STREAMS; k++) if (this.hasInput(k)) return k;
     return PV_NONE;
   }
 
@@ -157,7 +168,7 @@ export class PvChan implements PortDevice {
         return this.pop();
       case 3: {
         let s = PV_STATUS_PRESENT;
-        if (this.select < PV_STREAMS && this.queued(this.select) > 0) s |= PV_STATUS_SELECTED;
+        if (this.select < PV_STREAMS && this.hasInput(this.select)) s |= PV_STATUS_SELECTED;
         if (this.waiting > 0) s |= PV_STATUS_ANY;
         return s;
       }
@@ -185,16 +196,33 @@ export class PvChan implements PortDevice {
         for (const fn of this.listeners) fn(k, b);
         return;
       }
+      case 3:
+        this.setHeld(this.select, (b & PV_STATUS_HOLD) !== 0);
+        return;
       default:
-        return; // PV_STATUS and PV_PENDING are read-only
+        return; // PV_PENDING is read-only
     }
+  }
+
+  /** Bytes waiting on stream k that the guest may read now (it has not held the stream). */
+  private hasInput(k: number): boolean {
+    const q = this.queues[k];
+    return !q.held && q.head < q.bytes.length;
+  }
+
+  private setHeld(k: number, held: boolean): void {
+    const q = this.queues[k];
+    if (!q || q.held === held) return;
+    q.held = held;
+    if (q.head < q.bytes.length) this.waiting += held ? -1 : 1;
+    this.updateIrq();
   }
 
   private pop(): number {
     const k = this.select;
     if (k >= PV_STREAMS) return PV_EMPTY;
     const q = this.queues[k];
-    if (q.head === q.bytes.length) return PV_EMPTY;
+    if (q.held || q.head === q.bytes.length) return PV_EMPTY;
     const b = q.bytes[q.head++];
     this.bytesToGuest[k]++;
     if (q.head === q.bytes.length) {
@@ -227,21 +255,24 @@ export class PvChan implements PortDevice {
   /** The device's guest-visible state (selected stream, queued bytes, counters); listeners are host wiring. */
   saveState(): DeviceState {
     const queues: [number, number[]][] = [];
+    const held: number[] = [];
     this.queues.forEach((q, k) => {
       if (q.head < q.bytes.length) queues.push([k, q.bytes.slice(q.head)]);
+      if (q.held) held.push(k);
     });
     return {
       version: PVCHAN_STATE_VERSION,
       select: this.select,
       probed: this.probed,
       queues,
+      held,
       bytesFromGuest: this.bytesFromGuest.slice(),
       bytesToGuest: this.bytesToGuest.slice(),
     };
   }
 
   restoreState(s: DeviceState): void {
-    if (s?.version !== PVCHAN_STATE_VERSION) {
+    if (s?.version !== PVCHAN_STATE_VERSION && s?.version !== 1) { // version 1: no held streams
       throw new DeviceStateError(`saved pvchan state has version ${String(s?.version)}, expected ${PVCHAN_STATE_VERSION}`);
     }
     this.select = s.select as number;
@@ -249,11 +280,13 @@ export class PvChan implements PortDevice {
     for (const q of this.queues) {
       q.bytes = [];
       q.head = 0;
+      q.held = false;
     }
+    for (const k of (s.held as number[] | undefined) ?? []) this.queues[k].held = true;
     this.waiting = 0;
     for (const [k, bytes] of s.queues as [number, number[]][]) {
       this.queues[k].bytes = [...bytes];
-      if (bytes.length) this.waiting++;
+      if (bytes.length && !this.queues[k].held) this.waiting++;
     }
     this.bytesFromGuest.set(s.bytesFromGuest as Float64Array);
     this.bytesToGuest.set(s.bytesToGuest as Float64Array);

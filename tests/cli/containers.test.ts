@@ -88,6 +88,16 @@ describe.skipIf(!HAVE_CTRD)(`tabvisor containers on the unix guest${HAVE_CTRD ? 
     expect(new Set(stats.containers.map((c: { pid: number }) => c.pid)).size).toBe(8);
   });
 
+  it("delivers a script far longer than a console's 1 KB ring to every container whole (flow control, not drops)", async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `echo line-${String(i).padStart(4, "0")}`);
+    const r = await cli(["containers", "--count", "2"], lines.join("\n") + "\nexit\n");
+    expect(r.status).toBe(0);
+    for (const k of [1, 2]) {
+      const said = linesOf(r.stdout, k).filter((l) => l.startsWith("line-"));
+      expect(said).toEqual(lines.map((l) => l.slice(5)));
+    }
+  });
+
   it("runs containers in a kernel that itself runs in a trap-and-emulate VM (--mode trap)", async () => {
     const r = await cli(["containers", "--count", "2", "--mode", "trap", "--stats"], "hostname\n");
     expect(r.status).toBe(0);

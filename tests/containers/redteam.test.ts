@@ -333,6 +333,17 @@ describe.skipIf(!HAVE_CTRD)(`red team: lifecycle, reuse and clean-up${HAVE_CTRD 
     expect(type(mgr, c, "ps").match(/^\s+\d+/gm)).toHaveLength(2); // sh and ps
   });
 
+  it("a burst of 200 control requests (8 KB, twice ctrd's input ring) is answered request by request", async () => {
+    const { mgr } = await host();
+    await mgr.run({ name: "a", command: ["/bin/sleep", "1000000"] });
+    const reqs = Array.from({ length: 200 }, (_, i) => mgr.channel.request(i % 2 ? ["ps", "a"] : ["ps", `nosuch-${"n".repeat(24)}`]));
+    for (const [i, req] of reqs.entries()) {
+      if (i % 2) expect(JSON.stringify(await mgr.channel.settle(req))).toContain("sleep");
+      else await expect(mgr.channel.settle(req)).rejects.toThrow(/no container 'nosuch-n+'/);
+    }
+    expect(mgr.channel.protocolErrors).toEqual([]);
+  });
+
   it("illegal lifecycle verbs are refused by the host mirror and by ctrd, and change nothing", async () => {
     const { mgr, shell } = await host();
     const a = await shell("a");

@@ -1,6 +1,6 @@
 // The pvchan device's ports (docs/containers.md): stream selection, per-stream queues, status and
 // pending registers, the IRQ 5 level (armed by the guest's first access) through the real 8259A pair, byte halves of the 16-bit
-// registers, absent-stream behaviour and save/restore.
+// registers, absent-stream behaviour, the guest's hold on a stream (flow control) and save/restore.
 import { describe, expect, it } from "vitest";
 import { IoBus } from "../../src/devices/io-bus.js";
 import { PicPair } from "../../src/devices/pic8259.js";
@@ -12,6 +12,7 @@ import {
   PV_SELECT,
   PV_STATUS,
   PV_STATUS_ANY,
+  PV_STATUS_HOLD,
   PV_STATUS_PRESENT,
   PV_STATUS_SELECTED,
   PvChan,
@@ -202,5 +203,51 @@ describe("pvchan ports", () => {
     expect(b.bus.read(PV_SELECT, 2)).toBe(2);
     expect(drain(b.bus, 2)).toBe("ello");
     expect(() => b.dev.restoreState({ version: 99 })).toThrow(/version 99/);
+  });
+
+  it("a held stream keeps its bytes but counts as empty (data, status, pending, IRQ 5) until released", () => {
+    const { bus, dev, levels } = setup();
+    bus.read(PV_STATUS, 1);
+    dev.send(2, "abc");
+    bus.write(PV_SELECT, 2, 2);
+    expect(String.fromCharCode(bus.read(PV_DATA, 1))).toBe("a");
+    bus.write(PV_STATUS, 1, PV_STATUS_HOLD);
+    expect(dev.held(2)).toBe(true);
+    expect(levels).toEqual([true, false]);
+    expect(bus.read(PV_STATUS, 1)).toBe(PV_STATUS_PRESENT);
+    expect(bus.read(PV_DATA, 1)).toBe(0xff);
+    expect(bus.read(PV_PENDING, 2)).toBe(PV_NONE);
+    dev.send(2, "d"); // more for a held stream: still quiet
+    dev.send(7, "z"); // other streams are not held back
+    expect(levels).toEqual([true, false, true]);
+    expect(bus.read(PV_PENDING, 2)).toBe(7);
+    expect(drain(bus, 7)).toBe("z");
+    expect(levels).toEqual([true, false, true, false]);
+    expect(dev.queued(2)).toBe(3);
+    bus.write(PV_SELECT, 2, 2);
+    bus.write(PV_STATUS, 1, 0); // released: IRQ 5 again, nothing lost
+    expect(levels).toEqual([true, false, true, false, true]);
+    expect(bus.read(PV_PENDING, 2)).toBe(2);
+    expect(drain(bus, 2)).toBe("bcd");
+    expect(levels.at(-1)).toBe(false);
+  });
+
+  it("saves and restores a hold; a discarded held stream leaves IRQ 5 low", () => {
+    const a = setup();
+    a.bus.read(PV_STATUS, 1);
+    a.dev.send(3, "xy");
+    a.bus.write(PV_SELECT, 2, 3);
+    a.bus.write(PV_STATUS, 1, PV_STATUS_HOLD);
+    const b = setup();
+    b.dev.restoreState(structuredClone(a.dev.saveState()));
+    expect(b.dev.held(3)).toBe(true);
+    expect(b.bus.read(PV_PENDING, 2)).toBe(PV_NONE);
+    b.bus.write(PV_STATUS, 1, 0);
+    expect(drain(b.bus, 3)).toBe("xy");
+    a.dev.discard(3);
+    a.dev.send(4, "q");
+    expect(a.bus.read(PV_PENDING, 2)).toBe(4);
+    expect(drain(a.bus, 4)).toBe("q");
+    expect(a.levels.at(-1)).toBe(false);
   });
 });

@@ -35,6 +35,8 @@ void console_init(void);
 void console_intr(void);
 void console_write(const char *s, size_t n);
 void console_enable_input(void);
+struct tty;
+void console_release(struct tty *t);
 
 /* kbd.c */
 void kbd_init(void);
@@ -52,11 +54,16 @@ struct tty {
     int eof;                        /* ^D on an empty line */
     int fg_pgid;                    /* foreground process group (global leader pid): gets SIGINT */
     void (*out)(struct tty *t, const char *s, int n);
+    /* Flow control: a driver that finds the raw ring full leaves the rest of its input in the
+     * device (held = 1); release re-opens the device once readers have made room. */
+    int held;
+    void (*release)(struct tty *t);
     int stream;                     /* pvchan stream, for container consoles */
 };
 struct tty *tty_console(void);
 struct tty *tty_of(int major, int minor);
 void tty_input(struct tty *t, char c);
+int tty_room(struct tty *t);
 int tty_read(struct tty *t, char *dst, int n);
 int tty_write(struct tty *t, const char *src, int n);
 void tty_reset(struct tty *t);

@@ -5,7 +5,8 @@
  *
  *   0x510 PV_SELECT  (write, 16-bit) select the stream for PV_DATA and PV_STATUS
  *   0x512 PV_DATA    read: next host-to-guest byte (0xFF if none); write: one byte to the host
- *   0x513 PV_STATUS  bit 0 the selected stream has input, bit 1 some stream has, bit 7 present
+ *   0x513 PV_STATUS  read: bit 0 the selected stream has input, bit 1 some stream has, bit 7
+ *                    present; write: bit 0 holds (1) or releases (0) the selected stream's input
  *   0x514 PV_PENDING (read, 16-bit) lowest stream with input, or 0xFFFF
  *   IRQ 5, level: asserted while any stream has input.
  *
@@ -13,7 +14,10 @@
  * opened is read and dropped (so the level interrupt goes away). Control bytes are kept until
  * ctrd reads them: the first one to arrive sends SIGUSR1 to init, which starts ctrd, so a
  * machine whose host never speaks on the control stream runs no daemon (and its transcripts
- * are those of a machine without the device). */
+ * are those of a machine without the device).
+ *
+ * Flow control: a stream whose terminal (or the control ring) is full is held — the device
+ * keeps its bytes and leaves it out of PV_PENDING and the interrupt — until readers make room. */
 #include "defs.h"
 
 #define PV_SELECT  0x510
@@ -22,6 +26,7 @@
 #define PV_PENDING 0x514
 #define PV_STATUS_INPUT   0x01
 #define PV_STATUS_PRESENT 0x80
+#define PV_STATUS_HOLD    0x01        /* written: hold the selected stream's input */
 #define PV_NONE    0xFFFF
 
 #define STREAM_RAW 1024               /* a container console's raw input buffer */
@@ -37,6 +42,7 @@ static int knocked;                   /* init has been told to start ctrd */
 static struct stream_tty *ttys[NSTREAM];
 static char ctl_buf[CTL_SIZE];
 static uint32_t ctl_r, ctl_w;
+static int ctl_held;
 
 int pvchan_present(void)
 {
@@ -53,6 +59,18 @@ static void send(int k, const char *s, int n)
 static void tty_out(struct tty *t, const char *s, int n)
 {
     send(t->stream, s, n);
+}
+
+/* Hold (1) or release (0) stream k's input in the device. */
+static void hold(int k, int on)
+{
+    outw(PV_SELECT, (uint16_t)k);
+    outb(PV_STATUS, on ? PV_STATUS_HOLD : 0);
+}
+
+static void stream_release(struct tty *t)
+{
+    hold(t->stream, 0);
 }
 
 void pvchan_init(void)
@@ -85,6 +103,8 @@ struct tty *pvchan_tty(int k)
         st->tty.raw = st->raw;
         st->tty.raw_size = STREAM_RAW;
         st->tty.out = tty_out;
+        st->tty.held = 0;
+        st->tty.release = stream_release;
         st->tty.stream = k;
         ttys[k] = st;
     }
@@ -101,14 +121,22 @@ void pvchan_intr(void)
         if (k == PV_NONE || k >= NSTREAM)
             break;
         outw(PV_SELECT, k);
-        while (inb(PV_STATUS) & PV_STATUS_INPUT) {
+        struct tty *t = k ? (ttys[k] ? &ttys[k]->tty : 0) : 0;
+        int room = k == 0 ? (int)(CTL_SIZE - (ctl_w - ctl_r)) : t ? tty_room(t) : -1;  /* -1: drop */
+        while (room != 0 && (inb(PV_STATUS) & PV_STATUS_INPUT)) {
             char c = (char)inb(PV_DATA);
-            if (k == 0) {
-                if (ctl_w - ctl_r < CTL_SIZE)
-                    ctl_buf[ctl_w++ % CTL_SIZE] = c;
-            } else if (ttys[k]) {
-                tty_input(&ttys[k]->tty, c);
-            }
+            if (k == 0)
+                ctl_buf[ctl_w++ % CTL_SIZE] = c;
+            else if (t)
+                tty_input(t, c);
+            room = k == 0 ? (int)(CTL_SIZE - (ctl_w - ctl_r)) : t ? tty_room(t) : -1;
+        }
+        if (room == 0 && (inb(PV_STATUS) & PV_STATUS_INPUT)) {
+            outb(PV_STATUS, PV_STATUS_HOLD);
+            if (k == 0)
+                ctl_held = 1;
+            else
+                t->held = 1;
         }
     }
     pvchan_knock();
@@ -135,6 +163,10 @@ int pvchan_ctl_read(char *dst, int n)
     int k = 0;
     while (k < n && ctl_r != ctl_w)
         dst[k++] = ctl_buf[ctl_r++ % CTL_SIZE];
+    if (ctl_held && ctl_w - ctl_r <= CTL_SIZE / 2) {
+        ctl_held = 0;
+        hold(0, 0);
+    }
     return k;
 }
 

@@ -13,6 +13,10 @@
  *   ^D             end of file: a read of an empty line returns 0
  *   ^C             at once, even with nobody reading: echo "^C", flush all input,
  *                  SIGINT to the foreground process group
+ *
+ * Flow control: drivers stop taking bytes when the raw ring is full (tty_room) and leave the
+ * rest in their device, marking the terminal held; once readers have emptied half the ring,
+ * `release` lets the device deliver again. Nothing typed or piped is dropped, however long.
  */
 #include "defs.h"
 
@@ -24,7 +28,7 @@ static void console_out(struct tty *t, const char *s, int n)
 {
     console_write(s, n);
 }
-static struct tty console_tty = { .raw = console_raw, .raw_size = CONSOLE_RAW_SIZE, .out = console_out };
+static struct tty console_tty = { .raw = console_raw, .raw_size = CONSOLE_RAW_SIZE, .out = console_out, .release = console_release };
 
 struct tty *tty_console(void)
 {
@@ -46,7 +50,23 @@ static void echo(struct tty *t, const char *s, int n)
     t->out(t, s, n);
 }
 
-/* From an interrupt handler. */
+int tty_room(struct tty *t)
+{
+    return (int)(t->raw_size - (t->raw_w - t->raw_r));
+}
+
+/* A held terminal with half its ring free: let its device deliver again. (The kernel runs
+ * with interrupts off, so a driver's shared registers, like pvchan's PV_SELECT, are safe.) */
+static void release_if_room(struct tty *t)
+{
+    if (!t->held || tty_room(t) < (int)t->raw_size / 2)
+        return;
+    t->held = 0;
+    if (t->release)
+        t->release(t);
+}
+
+/* From an interrupt handler, only while tty_room(t) > 0 (a full ring drops the byte). */
 void tty_input(struct tty *t, char c)
 {
     if (c == CTRL('C')) {
@@ -56,6 +76,7 @@ void tty_input(struct tty *t, char c)
         t->ready_len = t->ready_off = 0;
         if (t->fg_pgid > 0)
             signal_pgrp(t->fg_pgid, SIGINT);
+        release_if_room(t);
         return;
     }
     if (t->raw_w - t->raw_r == t->raw_size)
@@ -99,6 +120,7 @@ static void cook(struct tty *t)
             echo(t, &c, 1);
         }
     }
+    release_if_room(t);
 }
 
 /* Read up to n bytes of one line into a kernel buffer; 0 at end of file, -EINTR on a signal. */
@@ -134,6 +156,7 @@ void tty_reset(struct tty *t)
     t->ready_len = t->ready_off = 0;
     t->eof = 0;
     t->fg_pgid = 0;
+    release_if_room(t);
 }
 
 int tty_write(struct tty *t, const char *src, int n)

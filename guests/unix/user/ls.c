@@ -54,12 +54,26 @@ static int list(const char *path, int header, int gap)
         dprintf(2, "ls: %s: %s\n", path, strerror(errno));
         return 1;
     }
-    char *names[256];
-    int n = 0;
+    char **names = 0;
+    int n = 0, cap = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && n < 256)
-        if (opt_all || e->d_name[0] != '.')
-            names[n++] = strdup(e->d_name);
+    while ((e = readdir(d))) {
+        if (!opt_all && e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            char **more = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
+            if (!more) {
+                dprintf(2, "ls: %s: out of memory\n", path);
+                break;
+            }
+            names = more;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            dprintf(2, "ls: %s: out of memory\n", path);
+            break;
+        }
+        n++;
+    }
     closedir(d);
     qsort(names, n, sizeof names[0], by_name);
     if (header)
@@ -68,6 +82,7 @@ static int list(const char *path, int header, int gap)
         show(path, names[i]);
         free(names[i]);
     }
+    free(names);
     return 0;
 }
 

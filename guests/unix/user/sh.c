@@ -1,5 +1,6 @@
 /* sh.c — the shell: pipelines (a | b | c), redirection (< > >> 2> 2>>, 2>&1), background
  * jobs (&), command lists (; && ||), quoting ('..' ".." \), $? $$ and $NAME, and the builtins cd and exit.
+ * A command of redirections only (`> file`) creates or truncates its files.
  *
  *   sh                interactive on the terminal: prompt "# ", job control by process group
  *   sh -c 'command'   run one command line
@@ -169,6 +170,26 @@ static void redirect(int fd, const char *path, int flags)
     }
     if (f != fd) {
         dup2(f, fd);
+        close(f);
+    }
+}
+
+/* A command of redirections only (`> file`): open (create, truncate) each file, in the shell. */
+static void redirect_only(const struct stage *s)
+{
+    const char *paths[3] = { s->in, s->out, s->err };
+    int flags[3] = { O_RDONLY, O_WRONLY | O_CREAT | (s->append ? O_APPEND : O_TRUNC),
+                     O_WRONLY | O_CREAT | (s->err_append ? O_APPEND : O_TRUNC) };
+    last_status = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!paths[i])
+            continue;
+        int f = open(paths[i], flags[i], 0644);
+        if (f < 0) {
+            dprintf(2, "sh: %s: %s\n", paths[i], strerror(errno));
+            last_status = 1;
+            return;
+        }
         close(f);
     }
 }
@@ -349,6 +370,9 @@ static void run_line(const char *line)
                 stages[i].argv[stages[i].argc] = 0;
             if (!skip)
                 run_pipeline(stages, n + 1, t == T_AMP);
+        } else if (n == 0 && (stages[0].in || stages[0].out || stages[0].err)) {
+            if (!skip)
+                redirect_only(&stages[0]);
         } else if (n > 0 || (t != T_SEMI && t != T_END)) {
             dprintf(2, "sh: syntax error: missing command\n");
             last_status = 2;
