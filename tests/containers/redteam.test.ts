@@ -105,10 +105,10 @@ describe("red team: the containers CLI", () => {
     expect(r.stderr).toMatch(/^tabvisor: ct1: run: [^\n]*nope[^\n]*\n$/);
   });
 
-  it.skipIf(!HAVE_CTRD)("--memory 1K: every container is OOM-killed at its start and the run ends (it used to hang)", async () => {
+  it.skipIf(!HAVE_CTRD)("--memory 1K: the container cannot even be set up (its /proc inode is charged to it): one clear line, status 3 (it used to hang)", async () => {
     const r = await cli(["containers", "--count", "2", "--memory", "1K", "--max-instructions", "2000000000"], "echo hi\n");
-    expect(r.status).toBe(1); // 4 would mean the run never ended on its own
-    expect(r.stderr).toBe("tabvisor: ct1: killed by the memory controller (OOM)\ntabvisor: ct2: killed by the memory controller (OOM)\n");
+    expect(r.status).toBe(3); // 4 would mean the run never ended on its own
+    expect(r.stderr).toBe("tabvisor: ct1: run: ctr run: container ct1: mount /proc: Out of memory\n");
   });
 });
 
@@ -245,6 +245,29 @@ describe.skipIf(!HAVE_CTRD)(`red team: an attacker inside a container${HAVE_CTRD
     expect(q.raw.oom_kills).toBe(0);
     await mgr.rm("fill");
     expect(memFreeKiB()).toBeGreaterThanOrEqual(free0 - 64); // its files' pages came back
+  });
+
+  it("empty files are charged to memory.max too: a container making thousands stops at its limit (ENOMEM or the OOM killer), and rm gives the charge back", async () => {
+    const { mgr, shell, hostSh } = await host();
+    const quiet = await shell("quiet");
+    const ctrCurrent = () => Number(hostSh("cat /sys/fs/cgroup/ctr/memory.current"));
+    const before = ctrCurrent();
+    const f = await shell("files", { memory: "256K" });
+    let said = "";
+    for (let line = 0; line < 60 && f.state !== "stopped" && !said.includes("Out of memory"); line++) {
+      const names = Array.from({ length: 50 }, (_, i) => `> /tmp/f${line * 50 + i}`);
+      said = type(mgr, f, names.join("; "), 50); // `> FILE` alone: the shell creates it, no fork
+    }
+    // ~160 bytes of inode and entry per file: without the charge 3,000 files would all fit
+    expect(said.includes("Out of memory") || f.oomKilled).toBe(true);
+    const [fig] = await mgr.stats("files");
+    expect(fig.raw.memory_peak_pages).toBe(64); // reached, never passed
+    expect(fig.raw.memory_pages as number).toBeGreaterThan(40); // and the files hold it
+    expect(type(mgr, quiet, "echo alive")).toContain("\nalive\n");
+    expect(hostSh("echo host > /tmp/host-file; cat /tmp/host-file")).toBe("host");
+    if (f.state !== "stopped") await mgr.stop("files");
+    await mgr.rm("files");
+    expect(ctrCurrent()).toBe(before); // every inode and entry it made was uncharged
   });
 
   it("a container without a memory limit that eats the machine is the one OOM-killed, not a neighbour within its own limit", async () => {
@@ -398,6 +421,14 @@ describe.skipIf(!HAVE_CTRD)(`red team: lifecycle, reuse and clean-up${HAVE_CTRD 
     expect(hostSh("cat /sys/fs/cgroup/big/memory.max")).toBe("max");
     hostSh("echo 4294967296 > /sys/fs/cgroup/big/pids.max");
     expect(hostSh("cat /sys/fs/cgroup/big/pids.max")).not.toBe("0");
+  });
+
+  it("a run that fails while setting up leaves no record, cgroup or root behind: the name can be used again", async () => {
+    const { hostSh } = await host();
+    expect(hostSh("ctr run --name t --memory 1K /bin/echo hi")).toBe("ctr run: container t: mount /proc: Out of memory");
+    expect(hostSh("ls /run/ctr")).toBe("");
+    expect(hostSh("ls /sys/fs/cgroup/ctr").split("\n").filter((n) => !n.includes("."))).toEqual([]);
+    expect(hostSh("ctr run --name t /bin/echo again")).toBe("again");
   });
 
   it("ctr refuses a name or host name too long instead of cutting it (two long names must not become one container)", async () => {

@@ -8,8 +8,9 @@
  *   cpu.max              "QUOTA PERIOD" in microseconds or "max PERIOD": at most QUOTA of CPU per PERIOD
  *   cpu.weight           1..10000 (default 100): the share of CPU against sibling cgroups (sched.c)
  *   cpu.stat             usage_usec, nr_periods, nr_throttled, throttled_usec
- *   memory.max           bytes (suffix K, M, G) or "max"; charged: user pages and page tables
- *   memory.current       bytes charged now; memory.peak the most ever
+ *   memory.max           bytes (suffix K, M, G) or "max"; charged: user pages, page tables and
+ *                        kernel objects made for the cgroup's processes (inodes, directory entries)
+ *   memory.current       bytes charged now; memory.peak the most ever (in whole pages)
  *   memory.events        "oom_kill N": processes the OOM killer ended for this cgroup
  *   pids.max, pids.current  processes (zombies included until reaped); fork fails with EAGAIN at the limit
  *
@@ -238,6 +239,12 @@ static struct proc *oom_kill(struct cgroup *cg)
     return victim;
 }
 
+/* Pages charged to cg: user pages and page tables, and its kernel objects' bytes rounded up. */
+static uint32_t used_pages(struct cgroup *cg)
+{
+    return cg->mem_pages + (cg->kmem_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
 /* A page for user memory (or a page table) charged to the current process's cgroup; zeroed
  * unless the caller fills it whole (upage_alloc_nz). */
 static void *charge_page(int zero)
@@ -259,7 +266,7 @@ static void *charge_page(int zero)
             return 0;
     }
     for (struct cgroup *cg = leaf; cg; cg = cg->parent) {
-        if (cg->mem_max != MEM_UNLIMITED && cg->mem_pages + 1 > cg->mem_max) {
+        if (cg->mem_max != MEM_UNLIMITED && used_pages(cg) + 1 > cg->mem_max) {
             oom_kill(cg);
             return 0;
         }
@@ -270,9 +277,44 @@ static void *charge_page(int zero)
     page_owner[(uint32_t)page / PAGE_SIZE] = (uint16_t)leaf->id;
     cgroup_get(leaf);                          /* a charged page keeps its cgroup's counters alive */
     for (struct cgroup *cg = leaf; cg; cg = cg->parent)
-        if (++cg->mem_pages > cg->mem_peak)
-            cg->mem_peak = cg->mem_pages;
+        if (++cg->mem_pages, used_pages(cg) > cg->mem_peak)
+            cg->mem_peak = used_pages(cg);
     return page;
+}
+
+/* A kernel object of `bytes` made for the current process: charged to its cgroup (and those
+ * above), as Linux's cgroup v2 counts kernel memory in memory.current, so a container cannot
+ * fill the kernel heap with empty files or directories past its memory.max. Returns -ENOMEM
+ * when a limit (or the host's reserve) has no room: nothing is killed, since killing a process
+ * frees no file. *out is the charged cgroup, holding a reference (0 for the root cgroup, which
+ * has no limit): give it back to kmem_uncharge when the object is freed. */
+int kmem_charge(uint32_t bytes, struct cgroup **out)
+{
+    struct cgroup *leaf = current ? current->cgroup : 0;
+    *out = 0;
+    if (!leaf || leaf == &root_cgroup)
+        return 0;
+    if (!cgroup_may_grow())
+        return -ENOMEM;
+    for (struct cgroup *cg = leaf; cg; cg = cg->parent)
+        if (cg->mem_max != MEM_UNLIMITED && cg->mem_pages + (cg->kmem_bytes + bytes + PAGE_SIZE - 1) / PAGE_SIZE > cg->mem_max)
+            return -ENOMEM;
+    for (struct cgroup *cg = leaf; cg; cg = cg->parent) {
+        cg->kmem_bytes += bytes;
+        if (used_pages(cg) > cg->mem_peak)
+            cg->mem_peak = used_pages(cg);
+    }
+    *out = cgroup_get(leaf);
+    return 0;
+}
+
+void kmem_uncharge(struct cgroup *cg, uint32_t bytes)
+{
+    if (!cg)
+        return;
+    for (struct cgroup *c = cg; c; c = c->parent)
+        c->kmem_bytes -= bytes;
+    cgroup_put(cg);
 }
 
 void *upage_alloc(void)
@@ -605,7 +647,7 @@ int cgroupfs_read(struct inode *ip, char *dst, uint32_t off, uint32_t n)
             len = snprintf(text, PAGE_SIZE, "%u\n", cg->mem_max * PAGE_SIZE);
         break;
     case CG_MEM_CURRENT:
-        len = snprintf(text, PAGE_SIZE, "%u\n", cg->mem_pages * PAGE_SIZE);
+        len = snprintf(text, PAGE_SIZE, "%u\n", cg->mem_pages * PAGE_SIZE + cg->kmem_bytes);
         break;
     case CG_MEM_PEAK:
         len = snprintf(text, PAGE_SIZE, "%u\n", cg->mem_peak * PAGE_SIZE);

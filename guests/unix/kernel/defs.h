@@ -43,7 +43,7 @@ void kbd_init(void);
 void kbd_intr(void);
 
 /* tty.c: a terminal's line discipline state */
-#define TTY_LINE 256
+#define TTY_LINE 1024                /* longest input line, as typed or pasted */
 struct tty {
     char *raw;                      /* ring: bytes received, not yet cooked */
     uint32_t raw_size, raw_r, raw_w;
@@ -171,6 +171,7 @@ int pipe_write(struct pipe *pp, uint32_t uva, int n);
 /* vfs.c */
 extern struct inode *root_inode;
 struct inode *inode_alloc(enum fstype fs, enum itype type, uint32_t mode);
+void inode_free(struct inode *ip);
 struct inode *iget(struct inode *ip);
 void iput(struct inode *ip);
 struct inode *vfs_lookup(struct inode *dir, const char *name);   /* new reference or 0 */
@@ -282,6 +283,8 @@ struct cgroup *cgroup_get(struct cgroup *cg);
 void cgroup_put(struct cgroup *cg);
 int cgroup_can_fork(struct cgroup *cg);
 int cgroup_may_grow(void);
+int kmem_charge(uint32_t bytes, struct cgroup **out);
+void kmem_uncharge(struct cgroup *cg, uint32_t bytes);
 void cgroup_attach(struct proc *p, struct cgroup *cg);
 void cgroup_detach(struct proc *p);
 int cgroup_runnable(struct proc *p);

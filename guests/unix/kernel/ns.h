@@ -61,7 +61,8 @@ struct cgroup {
     int removed;                    /* rmdir'ed: no longer in the tree, freed with the last reference */
     int nprocs;                     /* pids.current: processes here and below */
     int pids_max;                   /* -1 = max */
-    uint32_t mem_pages;             /* memory.current, in pages, here and below */
+    uint32_t mem_pages;             /* user pages and page tables charged here and below */
+    uint32_t kmem_bytes;            /* kernel objects (inodes, directory entries) charged here and below */
     uint32_t mem_max;               /* pages; 0xFFFFFFFF = max */
     uint32_t mem_peak;
     uint32_t oom_kills;

@@ -32,6 +32,27 @@ struct inode *ramfs_new_tree(void)
     return root;
 }
 
+/* A directory entry, charged to the current process's cgroup like its inode (vfs.c). */
+static struct dentry *dentry_alloc(void)
+{
+    struct cgroup *cg;
+    if (kmem_charge(sizeof(struct dentry), &cg) < 0)
+        return 0;
+    struct dentry *d = kmalloc_nz(sizeof *d);
+    if (!d) {
+        kmem_uncharge(cg, sizeof *d);
+        return 0;
+    }
+    d->memcg = cg;
+    return d;
+}
+
+static void dentry_free(struct dentry *d)
+{
+    kmem_uncharge(d->memcg, sizeof *d);
+    kfree(d);
+}
+
 static struct dentry *find(struct inode *dir, const char *name, struct dentry ***link)
 {
     struct dentry **pp = &dir->children;
@@ -102,7 +123,7 @@ int ramfs_materialize(struct inode *dir)
             struct inode *ip = ld->ip;
             if (ip->type == I_DIR && !(ip = overlay_dir(dir, iget(ld->ip))))
                 err = -ENOMEM;
-            else if (!(d = kmalloc_nz(sizeof *d))) {
+            else if (!(d = dentry_alloc())) {
                 if (ip != ld->ip)
                     ramfs_free(ip);
                 err = -ENOMEM;
@@ -154,7 +175,7 @@ static int link_raw(struct inode *dir, const char *name, struct inode *ip)
 {
     if (strlen(name) > NAME_MAX)
         return -ENAMETOOLONG;
-    struct dentry *d = kmalloc_nz(sizeof *d);
+    struct dentry *d = dentry_alloc();
     if (!d)
         return -ENOMEM;
     strlcpy(d->name, name, sizeof d->name);
@@ -206,7 +227,7 @@ int ramfs_unlink(struct inode *dir, const char *name, int want_dir)
         return -ENOENT;
     *link = d->next;
     struct inode *ip = d->ip;
-    kfree(d);
+    dentry_free(d);
     ip->nlink--;
     iget(ip);
     iput(ip);                              /* frees it now if nothing holds it open */
@@ -318,5 +339,5 @@ void ramfs_free(struct inode *ip)
     if (ip->lower)
         iput(ip->lower);
     ramfs_truncate(ip);
-    kfree(ip);
+    inode_free(ip);
 }

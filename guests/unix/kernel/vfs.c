@@ -5,17 +5,30 @@
 struct inode *root_inode;
 static uint32_t next_ino = 1;
 
+/* A new inode, charged to the current process's cgroup (0 when its memory.max has no room). */
 struct inode *inode_alloc(enum fstype fs, enum itype type, uint32_t mode)
 {
-    struct inode *ip = kmalloc(sizeof *ip);
-    if (!ip)
+    struct cgroup *cg;
+    if (kmem_charge(sizeof(struct inode), &cg) < 0)
         return 0;
+    struct inode *ip = kmalloc(sizeof *ip);
+    if (!ip) {
+        kmem_uncharge(cg, sizeof *ip);
+        return 0;
+    }
+    ip->memcg = cg;
     ip->fs = fs;
     ip->type = type;
     ip->mode = mode;
     ip->ino = next_ino++;
     ip->ref = 1;
     return ip;
+}
+
+void inode_free(struct inode *ip)
+{
+    kmem_uncharge(ip->memcg, sizeof *ip);
+    kfree(ip);
 }
 
 struct inode *iget(struct inode *ip)
@@ -72,7 +85,7 @@ int vfs_create(struct inode *dir, const char *name, enum itype type, uint32_t mo
         ip->parent = dir;
     int err = ramfs_link(dir, name, ip);
     if (err) {
-        kfree(ip);
+        inode_free(ip);
         return err;
     }
     *out = ip;

@@ -13,7 +13,7 @@
 
 #define MAXWORDS 64
 #define MAXSTAGES 8
-#define LINE_MAX 512
+#define LINE_MAX 1024
 
 enum tok { T_WORD, T_PIPE, T_LT, T_GT, T_GTGT, T_ERR, T_ERRAPP, T_ERR2OUT, T_AMP, T_SEMI, T_AND, T_OR, T_END };
 

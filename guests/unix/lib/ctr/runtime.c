@@ -672,6 +672,7 @@ bad:
 static void cleanup(struct container *c)
 {
     char path[PATH_MAX];
+    chdir("/");                                /* create() works in the container's directory */
     if (c->console > 0) {
         snprintf(path, sizeof path, RUN_DIR "/.consoles/%d", c->console);
         rmdir(path);
