@@ -34,7 +34,7 @@ static pid_t last_background;
 /* ---- lexer: words are expanded into a per-line arena as they are read ---- */
 
 static const char *src;
-static char arena[LINE_MAX * 4];
+static char arena[LINE_MAX * 2];           /* a line's words after $ expansion (put() stops at the end) */
 static int arena_used;
 
 static void put(char c)
