@@ -205,6 +205,36 @@ describe.skipIf(!HAVE_CTRD)(`red team: an attacker inside a container${HAVE_CTRD
     expect(type(mgr, a, "ls")).toBe("ls\nbin\ndev\netc\nproc\ntmp\n# ");
   });
 
+  it("mounts, unshare and nsenter inside a container stay inside it: the host and a neighbour see none of it", async () => {
+    const { mgr, shell, hostSh } = await host();
+    const a = await shell("a");
+    const b = await shell("b");
+    const body = (out: string) => out.split("\n").slice(1, -1).join("\n"); // without the echo and the prompt
+    type(mgr, a, "mkdir /m; mount -t tmpfs none /m; touch /m/inside");
+    expect(body(type(mgr, a, "ls /m"))).toBe("inside");
+    // a bind mount of "/.." and an overlay of "/../.." are the container's own root
+    type(mgr, a, "mkdir /r /o; mount --bind /.. /r; mount -t overlay -o lowerdir=/../.. none /o");
+    expect(body(type(mgr, a, "ls /r"))).toBe(body(type(mgr, a, "ls /")));
+    expect(body(type(mgr, a, "ls /o"))).toBe(body(type(mgr, a, "ls /")));
+    // proc and cgroup2 mounted inside show the container's PID and cgroup namespaces only
+    type(mgr, a, "mkdir /p /c; mount -t proc proc /p; mount -t cgroup2 none /c");
+    const pids = (dir: string) => body(type(mgr, a, `ls ${dir}`)).split("\n").filter((l) => /^\d+$/.test(l));
+    expect(pids("/p")).toHaveLength(pids("/proc").length); // its sh and init, and ls itself: no host process
+    expect(pids("/p")[0]).toBe("1");
+    expect(body(type(mgr, a, "ls /c"))).not.toMatch(/^ctr$|^a$|^b$/m);
+    expect(type(mgr, a, "unshare -u sh -c 'hostname inner; hostname'; hostname")).toContain("\ninner\na\n");
+    expect(type(mgr, a, "unshare -m sh -c 'umount /m; ls /m'; ls /m")).toContain("\ninside\n");
+    expect(type(mgr, a, "nsenter -t 1 hostname")).toContain("\na\n");
+    // the host's processes are not in the container's /proc, so their namespaces cannot be entered
+    expect(type(mgr, a, "nsenter -t 2 hostname")).toMatch(/nsenter: \/proc\/2\/ns\/ipc: No such file or directory/);
+    expect(body(type(mgr, b, "ls /"))).not.toMatch(/^[mroc]$/m);
+    expect(hostSh("ls /m /r /o /p /c")).toMatch(/^ls: \/m: No such file or directory/);
+    expect(hostSh("hostname")).toBe("tabvisor");
+    // from the host, nsenter into the container's namespaces sees the container
+    const pid = (await mgr.ls()).find((c) => c.name === "a")!.pid;
+    expect(hostSh(`nsenter -t ${pid} hostname; nsenter -t ${pid} ls /m`)).toBe("a\ninside");
+  });
+
   it("directories nested 1,200 deep in /tmp and / are freed without bringing the kernel down (a recursive free overran the kernel stack)", async () => {
     const { mgr, machine, shell, hostSh } = await host();
     const a = await shell("deep");
@@ -268,6 +298,20 @@ describe.skipIf(!HAVE_CTRD)(`red team: an attacker inside a container${HAVE_CTRD
     if (f.state !== "stopped") await mgr.stop("files");
     await mgr.rm("files");
     expect(ctrCurrent()).toBe(before); // every inode and entry it made was uncharged
+  });
+
+  it("mounts made inside a container are charged to it too, and umount gives the charge back", async () => {
+    const { mgr, shell, hostSh } = await host();
+    const a = await shell("mnt", { memory: "1M" });
+    const current = () => Number(hostSh("cat /sys/fs/cgroup/ctr/mnt/memory.current"));
+    type(mgr, a, "mkdir /m");
+    const before = current();
+    type(mgr, a, Array.from({ length: 20 }, () => "mount -t tmpfs none /m").join("; "));
+    const mounted = current();
+    expect(mounted - before).toBeGreaterThanOrEqual(20 * 100); // a mount record and a root inode each
+    type(mgr, a, Array.from({ length: 20 }, () => "umount /m").join("; "));
+    expect(type(mgr, a, "umount /m")).toMatch(/umount: \/m: Invalid argument/);
+    expect(current()).toBe(before);
   });
 
   it("a container without a memory limit that eats the machine is the one OOM-killed, not a neighbour within its own limit", async () => {

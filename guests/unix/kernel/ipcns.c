@@ -2,7 +2,8 @@
  * msgget, msgsnd, msgrcv, msgctl(IPC_RMID) with the Linux i386 numbers (399..402).
  * A queue's key and id mean something only inside its namespace: two containers using
  * the same key get two different queues. A queue holds at most MSGQ_MAX messages of at
- * most MSG_MAX bytes each; messages are kmalloc'ed. */
+ * most MSG_MAX bytes each; queues and messages are kmalloc'ed and charged to the memory
+ * cgroup of the process that made them (kmem_charge), so their number is bounded by memory.max. */
 #include "defs.h"
 
 #define MSG_MAX  1024
@@ -12,6 +13,7 @@ struct msg {
     int32_t type;
     uint32_t size;
     struct msg *next;
+    struct cgroup *memcg;           /* charged for it */
     char text[];
 };
 
@@ -21,7 +23,14 @@ struct msgqueue {
     int count;
     struct msg *head;
     struct msgqueue *next;
+    struct cgroup *memcg;           /* charged for it */
 };
+
+static void msg_free(struct msg *m)
+{
+    kmem_uncharge(m->memcg, sizeof *m + m->size);
+    kfree(m);
+}
 
 static struct ipcns root_ipcns = { .ref = 1, .id = 1 };
 static int next_id = 2;
@@ -42,8 +51,9 @@ static void queue_free(struct msgqueue *q)
     while (q->head) {
         struct msg *m = q->head;
         q->head = m->next;
-        kfree(m);
+        msg_free(m);
     }
+    kmem_uncharge(q->memcg, sizeof *q);
     kfree(q);
 }
 
@@ -88,9 +98,15 @@ int sys_msgget(uint32_t key, uint32_t flags)
         if (!(flags & IPC_CREAT))
             return -ENOENT;
     }
-    struct msgqueue *q = kmalloc(sizeof *q);
-    if (!q)
+    struct cgroup *cg;
+    if (kmem_charge(sizeof(struct msgqueue), &cg) < 0)
         return -ENOSPC;
+    struct msgqueue *q = kmalloc(sizeof *q);
+    if (!q) {
+        kmem_uncharge(cg, sizeof *q);
+        return -ENOSPC;
+    }
+    q->memcg = cg;
     static int next_queue = 1;
     q->key = (int32_t)key;
     q->id = next_queue++;
@@ -107,21 +123,25 @@ int sys_msgsnd(uint32_t id, uint32_t msgp, uint32_t size, uint32_t flags)
         return -EINVAL;
     if (size > MSG_MAX)
         return -EINVAL;
-    struct msg *m = kmalloc(sizeof *m + size);
-    if (!m)
+    if (q->count >= MSGQ_MAX)
+        return -EAGAIN;                       /* full: we do not block senders */
+    struct cgroup *cg;
+    if (kmem_charge(sizeof(struct msg) + size, &cg) < 0)
         return -ENOMEM;
+    struct msg *m = kmalloc(sizeof *m + size);
+    if (!m) {
+        kmem_uncharge(cg, sizeof(struct msg) + size);
+        return -ENOMEM;
+    }
+    m->memcg = cg;
     m->size = size;
     if (copyin(current->pgdir, &m->type, msgp, 4) < 0 || copyin(current->pgdir, m->text, msgp + 4, size) < 0) {
-        kfree(m);
+        msg_free(m);
         return -EFAULT;
     }
     if (m->type <= 0) {
-        kfree(m);
+        msg_free(m);
         return -EINVAL;
-    }
-    if (q->count >= MSGQ_MAX) {
-        kfree(m);
-        return -EAGAIN;                       /* full: we do not block senders */
     }
     struct msg **pp = &q->head;
     while (*pp)
@@ -151,7 +171,7 @@ int sys_msgrcv(uint32_t id, uint32_t msgp, uint32_t size, uint32_t type, uint32_
             *pp = m->next;
             q->count--;
             int n = (int)m->size;
-            kfree(m);
+            msg_free(m);
             return n;
         }
         if (flags & IPC_NOWAIT)

@@ -75,6 +75,7 @@ static void mount_free(struct mount *m)
     m->point->covered--;
     iput(m->point);
     root_put(m->root);
+    kmem_uncharge(m->memcg, sizeof *m);
     kfree(m);
 }
 
@@ -94,9 +95,15 @@ void mntns_put(struct mntns *ns)
 /* Add a mount at the head of ns's list (newest first), or after *tail (then *tail moves on). */
 static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, struct mount ***tail)
 {
-    struct mount *m = kmalloc_nz(sizeof *m);
-    if (!m)
+    struct cgroup *cg;
+    if (kmem_charge(sizeof(struct mount), &cg) < 0)
         return -ENOMEM;
+    struct mount *m = kmalloc_nz(sizeof *m);
+    if (!m) {
+        kmem_uncharge(cg, sizeof *m);
+        return -ENOMEM;
+    }
+    m->memcg = cg;
     m->next = 0;
     m->point = iget(point);
     point->covered++;

@@ -141,5 +141,8 @@ int closedir(DIR *d);
 void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 int sig_number(const char *name);          /* "INT", "SIGINT" or "2" -> 2; -1 if unknown */
 const char *sig_name(int sig);
+/* A namespace option letter (m u i p C, as unshare and nsenter take them): its CLONE_NEW* flag
+ * and, in *name, its /proc/PID/ns entry; 0 for another letter. */
+unsigned ns_flag(char letter, const char **name);
 
 #endif

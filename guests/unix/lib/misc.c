@@ -1,4 +1,4 @@
-/* misc.c — sorting and signal names. */
+/* misc.c — sorting, signal names and namespace option letters. */
 #include "libc.h"
 
 /* Insertion sort: the lists here are short (directory listings, process tables). */
@@ -43,4 +43,25 @@ int sig_number(const char *s)
         if (names[i] && !strcmp(names[i], s))
             return i;
     return -1;
+}
+
+/* The namespace options of util-linux's unshare and nsenter: -m -u -i -p -C. */
+static const struct {
+    char letter;
+    unsigned flag;
+    const char *name;                          /* under /proc/PID/ns */
+} ns_options[] = {
+    { 'm', CLONE_NEWNS, "mnt" }, { 'u', CLONE_NEWUTS, "uts" }, { 'i', CLONE_NEWIPC, "ipc" },
+    { 'p', CLONE_NEWPID, "pid" }, { 'C', CLONE_NEWCGROUP, "cgroup" },
+};
+
+unsigned ns_flag(char letter, const char **name)
+{
+    for (unsigned i = 0; i < sizeof ns_options / sizeof ns_options[0]; i++)
+        if (ns_options[i].letter == letter) {
+            if (name)
+                *name = ns_options[i].name;
+            return ns_options[i].flag;
+        }
+    return 0;
 }
