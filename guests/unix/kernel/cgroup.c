@@ -282,13 +282,12 @@ static void *charge_page(int zero)
     return page;
 }
 
-/* A kernel object of `bytes` made for the current process: charged to its cgroup (and those
- * above), as Linux's cgroup v2 counts kernel memory in memory.current, so a container cannot
- * fill the kernel heap with empty files or directories past its memory.max. Returns -ENOMEM
- * when a limit (or the host's reserve) has no room: nothing is killed, since killing a process
- * frees no file. *out is the charged cgroup, holding a reference (0 for the root cgroup, which
- * has no limit): give it back to kmem_uncharge when the object is freed. */
-int kmem_charge(uint32_t bytes, struct cgroup **out)
+/* Charge `bytes` of kernel object to the current process's cgroup (and those above), as
+ * Linux's cgroup v2 counts kernel memory in memory.current, so a container cannot fill the
+ * kernel heap with empty files, mounts or messages past its memory.max. -ENOMEM when a limit
+ * (or the host's reserve) has no room: nothing is killed, since killing a process frees no
+ * file. *out: the charged cgroup, holding a reference (0 for the root cgroup: no limit). */
+static int kmem_charge(uint32_t bytes, struct cgroup **out)
 {
     struct cgroup *leaf = current ? current->cgroup : 0;
     *out = 0;
@@ -308,13 +307,32 @@ int kmem_charge(uint32_t bytes, struct cgroup **out)
     return 0;
 }
 
-void kmem_uncharge(struct cgroup *cg, uint32_t bytes)
+static void kmem_uncharge(struct cgroup *cg, uint32_t bytes)
 {
     if (!cg)
         return;
     for (struct cgroup *c = cg; c; c = c->parent)
         c->kmem_bytes -= bytes;
     cgroup_put(cg);
+}
+
+/* A kernel object of n bytes for the current process (kmalloc_nz: the caller fills it), charged
+ * to its cgroup; 0 when the cgroup's memory.max, the host's reserve or the heap has no room.
+ * *memcg: where the charge went, for kfree_charged. */
+void *kmalloc_charged(size_t n, struct cgroup **memcg)
+{
+    if (kmem_charge(n, memcg) < 0)
+        return 0;
+    void *p = kmalloc_nz(n);
+    if (!p)
+        kmem_uncharge(*memcg, n);
+    return p;
+}
+
+void kfree_charged(void *p, size_t n, struct cgroup *memcg)
+{
+    kmem_uncharge(memcg, n);
+    kfree(p);
 }
 
 void *upage_alloc(void)

@@ -3,7 +3,7 @@
  * A queue's key and id mean something only inside its namespace: two containers using
  * the same key get two different queues. A queue holds at most MSGQ_MAX messages of at
  * most MSG_MAX bytes each; queues and messages are kmalloc'ed and charged to the memory
- * cgroup of the process that made them (kmem_charge), so their number is bounded by memory.max. */
+ * cgroup of the process that made them (kmalloc_charged), so their number is bounded by memory.max. */
 #include "defs.h"
 
 #define MSG_MAX  1024
@@ -28,8 +28,7 @@ struct msgqueue {
 
 static void msg_free(struct msg *m)
 {
-    kmem_uncharge(m->memcg, sizeof *m + m->size);
-    kfree(m);
+    kfree_charged(m, sizeof *m + m->size, m->memcg);
 }
 
 static struct ipcns root_ipcns = { .ref = 1, .id = 1 };
@@ -53,8 +52,7 @@ static void queue_free(struct msgqueue *q)
         q->head = m->next;
         msg_free(m);
     }
-    kmem_uncharge(q->memcg, sizeof *q);
-    kfree(q);
+    kfree_charged(q, sizeof *q, q->memcg);
 }
 
 void ipcns_put(struct ipcns *ns)
@@ -99,13 +97,10 @@ int sys_msgget(uint32_t key, uint32_t flags)
             return -ENOENT;
     }
     struct cgroup *cg;
-    if (kmem_charge(sizeof(struct msgqueue), &cg) < 0)
+    struct msgqueue *q = kmalloc_charged(sizeof *q, &cg);
+    if (!q)
         return -ENOSPC;
-    struct msgqueue *q = kmalloc(sizeof *q);
-    if (!q) {
-        kmem_uncharge(cg, sizeof *q);
-        return -ENOSPC;
-    }
+    memset(q, 0, sizeof *q);
     q->memcg = cg;
     static int next_queue = 1;
     q->key = (int32_t)key;
@@ -126,14 +121,11 @@ int sys_msgsnd(uint32_t id, uint32_t msgp, uint32_t size, uint32_t flags)
     if (q->count >= MSGQ_MAX)
         return -EAGAIN;                       /* full: we do not block senders */
     struct cgroup *cg;
-    if (kmem_charge(sizeof(struct msg) + size, &cg) < 0)
+    struct msg *m = kmalloc_charged(sizeof *m + size, &cg);
+    if (!m)
         return -ENOMEM;
-    struct msg *m = kmalloc(sizeof *m + size);
-    if (!m) {
-        kmem_uncharge(cg, sizeof(struct msg) + size);
-        return -ENOMEM;
-    }
     m->memcg = cg;
+    m->next = 0;
     m->size = size;
     if (copyin(current->pgdir, &m->type, msgp, 4) < 0 || copyin(current->pgdir, m->text, msgp + 4, size) < 0) {
         msg_free(m);

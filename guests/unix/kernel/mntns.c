@@ -75,8 +75,7 @@ static void mount_free(struct mount *m)
     m->point->covered--;
     iput(m->point);
     root_put(m->root);
-    kmem_uncharge(m->memcg, sizeof *m);
-    kfree(m);
+    kfree_charged(m, sizeof *m, m->memcg);
 }
 
 void mntns_put(struct mntns *ns)
@@ -96,13 +95,9 @@ void mntns_put(struct mntns *ns)
 static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, struct mount ***tail)
 {
     struct cgroup *cg;
-    if (kmem_charge(sizeof(struct mount), &cg) < 0)
+    struct mount *m = kmalloc_charged(sizeof *m, &cg);
+    if (!m)
         return -ENOMEM;
-    struct mount *m = kmalloc_nz(sizeof *m);
-    if (!m) {
-        kmem_uncharge(cg, sizeof *m);
-        return -ENOMEM;
-    }
     m->memcg = cg;
     m->next = 0;
     m->point = iget(point);

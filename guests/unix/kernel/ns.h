@@ -27,7 +27,7 @@ struct mount {
     struct inode *point;
     struct inode *root;
     struct mount *next;             /* newest first */
-    struct cgroup *memcg;           /* charged for it (kmem_charge) */
+    struct cgroup *memcg;           /* charged for it (kmalloc_charged) */
 };
 
 /* A mount namespace: its own mount list and its own "/" (which pivot_root changes). */

@@ -36,21 +36,15 @@ struct inode *ramfs_new_tree(void)
 static struct dentry *dentry_alloc(void)
 {
     struct cgroup *cg;
-    if (kmem_charge(sizeof(struct dentry), &cg) < 0)
-        return 0;
-    struct dentry *d = kmalloc_nz(sizeof *d);
-    if (!d) {
-        kmem_uncharge(cg, sizeof *d);
-        return 0;
-    }
-    d->memcg = cg;
+    struct dentry *d = kmalloc_charged(sizeof *d, &cg);
+    if (d)
+        d->memcg = cg;
     return d;
 }
 
 static void dentry_free(struct dentry *d)
 {
-    kmem_uncharge(d->memcg, sizeof *d);
-    kfree(d);
+    kfree_charged(d, sizeof *d, d->memcg);
 }
 
 static struct dentry *find(struct inode *dir, const char *name, struct dentry ***link)

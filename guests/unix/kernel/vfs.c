@@ -9,13 +9,10 @@ static uint32_t next_ino = 1;
 struct inode *inode_alloc(enum fstype fs, enum itype type, uint32_t mode)
 {
     struct cgroup *cg;
-    if (kmem_charge(sizeof(struct inode), &cg) < 0)
+    struct inode *ip = kmalloc_charged(sizeof *ip, &cg);
+    if (!ip)
         return 0;
-    struct inode *ip = kmalloc(sizeof *ip);
-    if (!ip) {
-        kmem_uncharge(cg, sizeof *ip);
-        return 0;
-    }
+    memset(ip, 0, sizeof *ip);
     ip->memcg = cg;
     ip->fs = fs;
     ip->type = type;
@@ -27,8 +24,7 @@ struct inode *inode_alloc(enum fstype fs, enum itype type, uint32_t mode)
 
 void inode_free(struct inode *ip)
 {
-    kmem_uncharge(ip->memcg, sizeof *ip);
-    kfree(ip);
+    kfree_charged(ip, sizeof *ip, ip->memcg);
 }
 
 struct inode *iget(struct inode *ip)

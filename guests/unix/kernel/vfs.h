@@ -39,14 +39,14 @@ struct inode {
     int pid;                        /* procfs: the process this node describes */
     int proc_kind;                  /* procfs and cgroupfs: which node */
     void *priv;                     /* procfs: the PID namespace; cgroupfs: the cgroup */
-    struct cgroup *memcg;           /* ramfs: the cgroup charged for it (kmem_charge), or 0 */
+    struct cgroup *memcg;           /* ramfs: the cgroup charged for it (kmalloc_charged), or 0 */
 };
 
 struct dentry {
     char name[NAME_MAX + 1];
     struct inode *ip;
     struct dentry *next;
-    struct cgroup *memcg;           /* the cgroup charged for it (kmem_charge), or 0 */
+    struct cgroup *memcg;           /* the cgroup charged for it (kmalloc_charged), or 0 */
 };
 
 enum ftype { F_NONE, F_INODE, F_PIPE };
