@@ -203,6 +203,11 @@ describe.skipIf(!HAVE_CTRD)(`red team: an attacker inside a container${HAVE_CTRD
     type(mgr, a, "cd /proc/1/ns/../../../../../..");
     expect(type(mgr, a, "pwd")).toBe("pwd\n/\n# ");
     expect(type(mgr, a, "ls")).toBe("ls\nbin\ndev\netc\nproc\ntmp\n# ");
+    // symbolic links made inside, absolute or made of "..", resolve inside its root
+    type(mgr, a, "ln -s / /tmp/up; ln -s ../../../../../.. /tmp/dots; ln -s /tmp/dots/../.. /tmp/deeper");
+    for (const link of ["/tmp/up", "/tmp/dots", "/tmp/deeper", "/tmp/dots/.."]) {
+      expect(type(mgr, a, `ls ${link}`)).toBe(`ls ${link}\nbin\ndev\netc\nproc\ntmp\n# `);
+    }
   });
 
   it("mounts, unshare and nsenter inside a container stay inside it: the host and a neighbour see none of it", async () => {
