@@ -91,11 +91,15 @@ void mntns_put(struct mntns *ns)
     kfree(ns);
 }
 
-/* Add a mount at the head of ns's list (newest first), or after *tail (then *tail moves on). */
-static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, struct mount ***tail)
+/* Add a mount at the head of ns's list (newest first), or after *tail (then *tail moves on).
+ * It is charged to the caller's memory cgroup, except a copy (mntns_copy) of a mount nobody was
+ * charged for (the host's): a container's first namespace copies every host mount and drops
+ * them at its pivot_root, and charging each would make every start dearer for nothing. */
+static int mount_add(struct mntns *ns, struct inode *point, struct inode *root, struct mount ***tail,
+                     const struct mount *copy_of)
 {
-    struct cgroup *cg;
-    struct mount *m = kmalloc_charged(sizeof *m, &cg);
+    struct cgroup *cg = 0;
+    struct mount *m = copy_of && !copy_of->memcg ? kmalloc_nz(sizeof *m) : kmalloc_charged(sizeof *m, &cg);
     if (!m)
         return -ENOMEM;
     m->memcg = cg;
@@ -126,7 +130,7 @@ struct mntns *mntns_copy(struct mntns *from)
     ns->root->mounts++;
     struct mount **tail = &ns->mounts;
     for (struct mount *m = from->mounts; m; m = m->next) {
-        if (mount_add(ns, m->point, m->root, &tail) < 0) {
+        if (mount_add(ns, m->point, m->root, &tail, m) < 0) {
             mntns_put(ns);
             return 0;
         }
@@ -225,7 +229,7 @@ int mnt_busy(struct inode *ip)
 /* Boot: mount root at dir in the root namespace. */
 int mnt_boot_mount(struct inode *dir, struct inode *root)
 {
-    return mount_add(&root_mntns, dir, root, 0);
+    return mount_add(&root_mntns, dir, root, 0, 0);
 }
 
 /* ---- overlay: a copy-on-write copy of a directory tree ---- */
@@ -309,7 +313,7 @@ int sys_mount(uint32_t usource, uint32_t utarget, uint32_t utype, uint32_t flags
     else
         err = -ENODEV;
     if (root)
-        err = mount_add(current->mntns, point, root, 0);
+        err = mount_add(current->mntns, point, root, 0, 0);
     iput(root);
     iput(point);
     return err;
@@ -381,7 +385,7 @@ int sys_pivot_root(uint32_t unew, uint32_t uold)
             break;
     m = *pp;
     err = -EINVAL;
-    if (!m || nr == old || !mnt_beneath(po, nr) || mount_add(ns, po, old, 0) < 0)
+    if (!m || nr == old || !mnt_beneath(po, nr) || mount_add(ns, po, old, 0, 0) < 0)
         goto out;
     for (pp = &ns->mounts; *pp != m; pp = &(*pp)->next)
         ;
