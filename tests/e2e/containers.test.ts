@@ -5,7 +5,7 @@
 // Skipped, with the reason, while the guest image has no ctrd.
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { watchErrors, previewFixture } from "./harness.js";
+import { waitForText, watchErrors, previewFixture } from "./harness.js";
 import { CTRD_MISSING, ctrdAvailable } from "../containers/harness.js";
 
 const HAVE_CTRD = ctrdAvailable();
@@ -38,6 +38,20 @@ describe.skipIf(!HAVE_CTRD)(`containers and comparison views${HAVE_CTRD ? "" : `
     await expect.poll(() => page.locator('[data-container="ct1"]').count(), POLL).toBe(0);
     expect(await page.locator('[data-container="ct2"]').getAttribute("data-state")).toBe("running");
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a machine that finishes booting does not take the keyboard from a form the user is filling", async () => {
+    const page = await preview.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(preview.server.url);
+    await page.locator('button[data-open="compare"]').click();
+    const count = page.locator('.compare-form input[name="count"]');
+    await count.focus(); // before the page's first machine has booted
+    await waitForText(page, 0, "\n# ");
+    expect(await count.evaluate((e) => e === document.activeElement)).toBe(true);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("3");
+    expect(await count.inputValue()).toBe("3");
     await page.close();
   });
 

@@ -133,7 +133,10 @@ export class MachinePanel {
     );
     if (autostart) await this.start();
     await this.refresh();
-    this.com1.term.focus();
+    // The keyboard only if nobody has it yet: this runs after an asynchronous boot, and must not
+    // take it from a form the user has started to fill meanwhile (keys would go to the guest).
+    const active = document.activeElement;
+    if (!active || active === document.body) this.com1.term.focus();
   }
 
   isRunning(): boolean {
