@@ -111,7 +111,16 @@ struct tty *pvchan_tty(int k)
     return &ttys[k]->tty;
 }
 
-/* IRQ 5: drain every stream with input. */
+/* Room for stream k's input: the control ring's, its terminal's, or -1 for a stream nobody
+ * opened (its bytes are read and dropped). */
+static int room_for(int k)
+{
+    if (k == 0)
+        return (int)(CTL_SIZE - (ctl_w - ctl_r));
+    return ttys[k] ? tty_room(&ttys[k]->tty) : -1;
+}
+
+/* IRQ 5: drain every stream with input (a full one is held instead, see above). */
 void pvchan_intr(void)
 {
     if (!present)
@@ -121,22 +130,19 @@ void pvchan_intr(void)
         if (k == PV_NONE || k >= NSTREAM)
             break;
         outw(PV_SELECT, k);
-        struct tty *t = k ? (ttys[k] ? &ttys[k]->tty : 0) : 0;
-        int room = k == 0 ? (int)(CTL_SIZE - (ctl_w - ctl_r)) : t ? tty_room(t) : -1;  /* -1: drop */
-        while (room != 0 && (inb(PV_STATUS) & PV_STATUS_INPUT)) {
+        while (room_for(k) != 0 && (inb(PV_STATUS) & PV_STATUS_INPUT)) {
             char c = (char)inb(PV_DATA);
             if (k == 0)
                 ctl_buf[ctl_w++ % CTL_SIZE] = c;
-            else if (t)
-                tty_input(t, c);
-            room = k == 0 ? (int)(CTL_SIZE - (ctl_w - ctl_r)) : t ? tty_room(t) : -1;
+            else if (ttys[k])
+                tty_input(&ttys[k]->tty, c);
         }
-        if (room == 0 && (inb(PV_STATUS) & PV_STATUS_INPUT)) {
+        if (room_for(k) == 0 && (inb(PV_STATUS) & PV_STATUS_INPUT)) {
             outb(PV_STATUS, PV_STATUS_HOLD);
             if (k == 0)
                 ctl_held = 1;
             else
-                t->held = 1;
+                ttys[k]->tty.held = 1;
         }
     }
     pvchan_knock();
