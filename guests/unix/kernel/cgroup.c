@@ -9,7 +9,7 @@
  *   cpu.weight           1..10000 (default 100): the share of CPU against sibling cgroups (sched.c)
  *   cpu.stat             usage_usec, nr_periods, nr_throttled, throttled_usec
  *   memory.max           bytes (suffix K, M, G) or "max"; charged: user pages, page tables and
- *                        kernel objects made for the cgroup's processes (inodes, directory entries)
+ *                        kernel objects made for its processes (inodes, entries, mounts, messages)
  *   memory.current       bytes charged now; memory.peak the most ever (in whole pages)
  *   memory.events        "oom_kill N": processes the OOM killer ended for this cgroup
  *   pids.max, pids.current  processes (zombies included until reaped); fork fails with EAGAIN at the limit
