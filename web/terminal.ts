@@ -20,6 +20,15 @@ export interface PageTerminal {
   dispose(): void;
 }
 
+/** A terminal's text, one string per line, trailing blank lines dropped (tests and views read it). */
+export function terminalText(term: Terminal): string {
+  const buf = term.buffer.active;
+  const lines: string[] = [];
+  for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
+  while (lines.length && lines[lines.length - 1] === "") lines.pop();
+  return lines.join("\n");
+}
+
 export interface PageTerminalOptions {
   /** Fixed grid (VGA text: 80×25); without it the terminal fits its container. */
   fixed?: { cols: number; rows: number };

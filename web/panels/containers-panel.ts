@@ -4,7 +4,7 @@
 // pages against memory.max, pids.current against pids.max, cpu.stat usage) refreshed live. The
 // "New container" form asks ctrd for another container on the same kernel.
 import * as Comlink from "comlink";
-import { createTerminal, type PageTerminal } from "../terminal.js";
+import { createTerminal, terminalText, type PageTerminal } from "../terminal.js";
 import { ByteRing, RING_HEAD, waitForChange } from "../../src/worker/ring.js";
 import {
   CONSOLE_IN_BYTES,
@@ -109,11 +109,7 @@ class ContainerCard {
 
   /** The terminal's text (tests read it). */
   text(): string {
-    const buf = this.term.term.buffer.active;
-    const lines: string[] = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    while (lines.length && lines[lines.length - 1] === "") lines.pop();
-    return lines.join("\n");
+    return terminalText(this.term.term);
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
 // the VMs keep running; "Pause VMs" stops the VMs themselves. The page pulls one batched update
 // per UPDATE_MS (src/worker/hv-protocol.ts).
 import * as Comlink from "comlink";
-import { createTerminal, type PageTerminal } from "../terminal.js";
+import { createTerminal, terminalText, type PageTerminal } from "../terminal.js";
 import { el } from "./containers-panel.js";
 import type { HvConfig, HvTrapRow, HvUpdate, HvVmFigures, HvWorkerApi } from "../../src/worker/hv-protocol.js";
 import "./hypervisor.css";
@@ -79,11 +79,7 @@ class VmCard {
 
   /** The terminal's text (tests read it). */
   text(): string {
-    const buf = this.term.term.buffer.active;
-    const lines: string[] = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    while (lines.length && lines[lines.length - 1] === "") lines.pop();
-    return lines.join("\n");
+    return terminalText(this.term.term);
   }
 
   dispose(): void {

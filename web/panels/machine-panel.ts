@@ -3,7 +3,7 @@
 // views — the COM1 terminal (fits the panel) and the VGA text console (80×25, keyboard input goes
 // to the PS/2 keyboard). The machine itself runs in a worker behind a MachineClient.
 import { MachineClient } from "../machine-client.js";
-import { VGA_THEME, createTerminal, type PageTerminal } from "../terminal.js";
+import { VGA_THEME, createTerminal, terminalText, type PageTerminal } from "../terminal.js";
 import type { MachineConfig, MachineStatsSnapshot } from "../../src/worker/protocol.js";
 import { VGA_COLS, VGA_ROWS } from "../../src/devices/vga-text.js";
 
@@ -209,12 +209,7 @@ export class MachinePanel {
   /** The terminal's text, one string per line (the page's tests and the inspector read it). */
   text(view: View = "com1"): string {
     const t = view === "com1" ? this.com1 : this.vgaTerm;
-    if (!t) return "";
-    const buf = t.term.buffer.active;
-    const lines: string[] = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    while (lines.length && lines[lines.length - 1] === "") lines.pop();
-    return lines.join("\n");
+    return t ? terminalText(t.term) : "";
   }
 
   /** The VGA terminal's grid (0 before the view is first shown). */
